@@ -1,0 +1,79 @@
+# patch-dashboard: the README's two commands are `make demo` and `make test`.
+# Everything they need is installed here when missing (Debian packages, virtualenvs).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+LOCK := requirements/horizon.lock
+STAMP := $(VENV)/.installed
+export TMPDIR := $(CURDIR)/.tmp
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: venv system-deps lint fmt check test test-fast test-unit test-views test-integration \
+        test-browser demo demo-stop demo-clean bench lock clean
+
+venv: $(STAMP)
+
+$(STAMP): $(LOCK) setup.py
+	@mkdir -p $(TMPDIR)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r $(LOCK)
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	@touch $@
+
+# Rewrite the lock from what the virtualenv holds (after adding a dependency by hand).
+lock:
+	$(PY) -m pip freeze --all --exclude-editable | grep -v -e "^-e " -e "^pip==" > $(LOCK)
+
+# Chromium and its driver for the browser tier (Debian packages).
+system-deps:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  echo "== installing chromium, chromium-driver"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy --strict patch_dashboard/lifecycle
+	cd $(CURDIR) && $(PY) -m django check --settings=tests.settings
+
+fmt: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Everything: lint, unit, views, packaging, integration and browser tiers. The development
+# cloud is started when it is not running, and stopped again if this run started it.
+test: venv system-deps lint
+	@bash tools/run-tests.sh
+
+test-fast: venv
+	$(PY) -m pytest -m "not integration and not browser and not packaging" -q
+
+test-unit: venv
+	$(PY) -m pytest tests/unit -q
+
+test-views: venv
+	$(PY) -m pytest tests/views -q
+
+test-integration: venv
+	$(PY) -m pytest -m integration -q
+
+test-browser: venv system-deps
+	$(PY) -m pytest -m browser -q
+
+demo:
+	@bash devcloud/cloud.sh up
+
+demo-stop:
+	@bash devcloud/cloud.sh stop
+
+demo-clean:
+	@bash devcloud/cloud.sh clean
+
+bench: venv
+	$(PY) -m tools.bench
+
+clean:
+	rm -rf build dist *.egg-info .tmp .pytest_cache .mypy_cache .ruff_cache

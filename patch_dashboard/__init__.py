@@ -1,0 +1,1 @@
+"""patch-dashboard: keeps a cloud's running workloads on patched, hardened images."""

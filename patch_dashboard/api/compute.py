@@ -1,0 +1,74 @@
+"""Nova (and Cinder for boot-from-volume): servers and flavors as lifecycle records."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from openstack_dashboard import api
+from openstack_dashboard.api import base
+from openstack_dashboard.contrib.developer.profiler import api as profiler
+
+from patch_dashboard import conf
+from patch_dashboard.lifecycle import FlavorRecord, ServerRecord, parse_flavor, parse_server
+
+
+def _payload(resource: Any) -> Mapping[str, Any]:
+    inner = getattr(resource, "_apiresource", resource)
+    if isinstance(inner, Mapping):
+        return inner
+    to_dict = getattr(inner, "to_dict", None)
+    if to_dict is not None:
+        return to_dict()
+    return dict(getattr(inner, "_info", {}))
+
+
+def _server_pages(request, *, all_projects: bool) -> list[Any]:
+    """All servers, paged through: Horizon's server_list returns one Nova page."""
+    page_size = conf.nova_page_size()
+    servers: list[Any] = []
+    marker = None
+    while True:
+        search_opts: dict[str, Any] = {"limit": page_size}
+        if all_projects:
+            search_opts["all_tenants"] = True
+        if marker:
+            search_opts["marker"] = marker
+        batch, _more = api.nova.server_list(request, search_opts=search_opts)
+        servers.extend(batch)
+        if len(batch) < page_size or not batch:
+            return servers
+        marker = batch[-1].id
+
+
+def _volume_image_ids(request, *, all_projects: bool) -> dict[str, str]:
+    """Root-volume id -> image id, for boot-from-volume servers (one Cinder list)."""
+    if not base.is_service_enabled(request, "volumev3"):
+        return {}
+    search_opts = {"all_tenants": True} if all_projects else None
+    volumes = api.cinder.volume_list(request, search_opts=search_opts)
+    mapping = {}
+    for volume in volumes:
+        metadata = getattr(volume, "volume_image_metadata", None) or {}
+        image_id = metadata.get("image_id") if isinstance(metadata, Mapping) else None
+        if image_id:
+            mapping[volume.id] = image_id
+    return mapping
+
+
+@profiler.trace
+def list_servers(request, *, all_projects: bool = False) -> list[ServerRecord]:
+    """The project's servers (every project's with ``all_projects``, for admins)."""
+    payloads = [_payload(server) for server in _server_pages(request, all_projects=all_projects)]
+    volume_image_ids: dict[str, str] = {}
+    if any(not payload.get("image") for payload in payloads):
+        volume_image_ids = _volume_image_ids(request, all_projects=all_projects)
+    return [parse_server(payload, volume_image_ids=volume_image_ids) for payload in payloads]
+
+
+@profiler.trace
+def list_flavors(request) -> list[FlavorRecord]:
+    """Flavors the project can use: public ones and private ones shared with it.
+
+    Nova (microversion >= 2.61) returns extra specs in the list itself; they are not fetched
+    one flavor at a time.
+    """
+    return [parse_flavor(_payload(flavor)) for flavor in api.nova.flavor_list(request, None)]

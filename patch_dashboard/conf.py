@@ -1,0 +1,29 @@
+"""Every PATCH_DASHBOARD_* setting, with its default, read in this one place.
+
+Operators set them in Horizon's local_settings.py (or a local_settings.d file).
+"""
+
+from django.conf import settings
+
+DEFAULTS = {
+    # List hidden images (os_hidden=True) too. Deprecated builds are hidden by the admin
+    # action, and the instances still running on them must be assessed; Glance lists hidden
+    # images only when asked, so this costs one more Glance list call per page.
+    "PATCH_DASHBOARD_INCLUDE_HIDDEN_IMAGES": True,
+    # Page size the plugin asks Nova for when it pages through servers. Keep it equal to or
+    # below Nova's [api] max_limit (default 1000): a shorter page is taken as the last one.
+    "PATCH_DASHBOARD_NOVA_PAGE_SIZE": 1000,
+}
+
+
+def get(name: str):
+    """The value of a PATCH_DASHBOARD_* setting, or its default."""
+    return getattr(settings, name, DEFAULTS[name])
+
+
+def include_hidden_images() -> bool:
+    return bool(get("PATCH_DASHBOARD_INCLUDE_HIDDEN_IMAGES"))
+
+
+def nova_page_size() -> int:
+    return int(get("PATCH_DASHBOARD_NOVA_PAGE_SIZE"))

@@ -1,0 +1,83 @@
+"""Table rows built from the core's assessment (presentation only, no rules)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from patch_dashboard.lifecycle import CloudAssessment, ImageAssessment, PatchState
+
+
+@dataclass(frozen=True)
+class ImageRow:
+    id: str
+    name: str
+    family_key: str
+    family_label: str
+    build_date: date | None
+    build_date_invalid: str | None  # raw value when unparsable
+    patchlevel: str | None
+    internal_version: str | None
+    state: PatchState
+    flags: frozenset[PatchState]
+    replacement_id: str | None  # a different image to move to
+    replacement_name: str | None
+    replacement_problem: str | None  # "cycle" / "dangling"
+    instance_count: int | None  # None: instances could not be listed
+    status: str  # Glance status
+    hidden: bool
+    has_invalid: bool
+
+    @property
+    def state_value(self) -> str:
+        return self.state.value
+
+
+def image_row(
+    assessment: ImageAssessment, cloud: CloudAssessment, *, instances_known: bool
+) -> ImageRow:
+    image = assessment.image
+    recommendation = assessment.recommendation
+    replacement_id = recommendation.image_id
+    if replacement_id == image.id:
+        replacement_id = None
+    replacement = cloud.images.get(replacement_id) if replacement_id else None
+    return ImageRow(
+        id=image.id,
+        name=image.name,
+        family_key=assessment.family.key,
+        family_label=assessment.family.label,
+        build_date=image.build_date,
+        build_date_invalid=image.invalid.get("image_build_date"),
+        patchlevel=image.patchlevel,
+        internal_version=image.internal_version,
+        state=assessment.state,
+        flags=assessment.flags,
+        replacement_id=replacement_id if replacement else None,
+        replacement_name=replacement.image.name if replacement else None,
+        replacement_problem=recommendation.problem.value if recommendation.problem else None,
+        instance_count=assessment.instance_count if instances_known else None,
+        status=image.status,
+        hidden=image.hidden,
+        has_invalid=bool(image.invalid),
+    )
+
+
+def image_rows(cloud: CloudAssessment, *, instances_known: bool) -> list[ImageRow]:
+    """Rows of every image, sorted by family, then newest build first within the family."""
+    position = {
+        image_id: index
+        for family in cloud.families.values()
+        for index, image_id in enumerate(family.builds)
+    }
+    rows = [
+        image_row(assessment, cloud, instances_known=instances_known)
+        for assessment in cloud.images.values()
+    ]
+    rows.sort(
+        key=lambda row: (
+            row.family_label.casefold(),
+            row.family_key,
+            position.get(row.id, len(position)),
+            row.name.casefold(),
+        )
+    )
+    return rows

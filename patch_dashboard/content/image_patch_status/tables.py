@@ -1,0 +1,107 @@
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from horizon import tables
+
+from patch_dashboard.content import presentation
+
+DETAIL_URL = "horizon:project:image_patch_status:detail"
+
+
+def detail_link(datum):
+    return reverse(DETAIL_URL, args=[datum.id])
+
+
+def state_badge(value):
+    """Column filter: the raw value stays the state word, so status_choices match it."""
+    state = presentation.state_from_value(value)
+    return presentation.state_badge(state) if state else value
+
+
+def show_build_date(row):
+    if row.build_date_invalid is not None:
+        return format_html(
+            '<span class="text-muted" title="{}">{}</span>',
+            row.build_date_invalid,
+            presentation.UNKNOWN_TEXT,
+        )
+    return row.build_date.isoformat() if row.build_date else None
+
+
+def show_replacement(row):
+    if row.replacement_id:
+        return format_html(
+            '<a href="{}" class="patch-replacement">{}</a>',
+            reverse(DETAIL_URL, args=[row.replacement_id]),
+            row.replacement_name or row.replacement_id,
+        )
+    if row.replacement_problem == "cycle":
+        return _("Replacement chain has a cycle")
+    if row.replacement_problem == "dangling":
+        return _("Replacement not found")
+    return None
+
+
+def show_family(row):
+    return format_html(
+        '<a href="?family={}" class="patch-family">{}</a>', row.family_key, row.family_label
+    )
+
+
+class ImageFilterAction(tables.FilterAction):
+    # Filters the rows already on the page by their text (state and family have links).
+    name = "filter"
+
+
+class ImagePatchStatusTable(tables.DataTable):
+    name = tables.WrappingColumn("name", verbose_name=_("Image"), link=detail_link)
+    family = tables.Column(show_family, verbose_name=_("Family"))
+    build_date = tables.Column(show_build_date, verbose_name=_("Build date"), empty_value="-")
+    patchlevel = tables.Column("patchlevel", verbose_name=_("Patch level"), empty_value="-")
+    state = tables.Column(
+        "state_value",
+        filters=(state_badge,),
+        verbose_name=pgettext_lazy("Patch state of an image", "State"),
+        status=True,
+        status_choices=presentation.STATE_STATUS_CHOICES,
+    )
+    replacement = tables.Column(show_replacement, verbose_name=_("Replacement"), empty_value="-")
+    instance_count = tables.Column(
+        "instance_count", verbose_name=_("Instances"), empty_value=presentation.UNKNOWN_TEXT
+    )
+
+    def get_object_display(self, datum):
+        return datum.name
+
+    class Meta:
+        name = "image_patch_status"
+        verbose_name = _("Image Patch Status")
+        table_actions = (ImageFilterAction,)
+        status_columns = ["state"]
+        # No polling: a row's state does not change while the page is open.
+        multi_select = False
+
+
+class LineageTable(tables.DataTable):
+    """Every build of one family, newest first."""
+
+    name = tables.WrappingColumn("name", verbose_name=_("Build"), link=detail_link)
+    build_date = tables.Column(show_build_date, verbose_name=_("Build date"), empty_value="-")
+    internal_version = tables.Column("internal_version", verbose_name=_("Version"), empty_value="-")
+    patchlevel = tables.Column("patchlevel", verbose_name=_("Patch level"), empty_value="-")
+    state = tables.Column(
+        "state_value",
+        filters=(state_badge,),
+        verbose_name=pgettext_lazy("Patch state of an image", "State"),
+        status=True,
+        status_choices=presentation.STATE_STATUS_CHOICES,
+    )
+    instance_count = tables.Column(
+        "instance_count", verbose_name=_("Instances"), empty_value=presentation.UNKNOWN_TEXT
+    )
+
+    class Meta:
+        name = "lineage"
+        verbose_name = _("Family lineage")
+        multi_select = False

@@ -1,0 +1,122 @@
+from collections import Counter
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from horizon import exceptions, messages, tables
+
+from patch_dashboard.content import inventory, presentation
+from patch_dashboard.content.image_patch_status import rows as image_rows
+from patch_dashboard.content.image_patch_status import tables as project_tables
+from patch_dashboard.lifecycle import PatchState
+
+INDEX_URL = "horizon:project:image_patch_status:index"
+
+
+def state_summary(rows, selected):
+    """Counts per state, in severity order, each a filter link."""
+    counts = Counter(row.state for row in rows)
+    return [
+        {
+            "value": state.value,
+            "badge": presentation.state_badge(state),
+            "count": counts.get(state, 0),
+            "active": state == selected,
+        }
+        for state in PatchState
+        if counts.get(state)
+    ]
+
+
+class IndexView(tables.DataTableView):
+    table_class = project_tables.ImagePatchStatusTable
+    template_name = "project/image_patch_status/index.html"
+    page_title = _("Image Patch Status")
+
+    def selected_state(self):
+        return presentation.state_from_value(self.request.GET.get("state", ""))
+
+    def get_data(self):
+        loaded = inventory.load(self.request)
+        rows = image_rows.image_rows(loaded.assessment, instances_known=loaded.servers is not None)
+        self._all_rows = rows
+        state = self.selected_state()
+        family = self.request.GET.get("family")
+        if state is not None:
+            rows = [row for row in rows if row.state == state]
+        if family:
+            rows = [row for row in rows if row.family_key == family]
+        return rows
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        all_rows = getattr(self, "_all_rows", [])
+        family = self.request.GET.get("family", "")
+        families = sorted(
+            {(row.family_key, row.family_label) for row in all_rows},
+            key=lambda item: (item[1].casefold(), item[0]),
+        )
+        context.update(
+            state_summary=state_summary(all_rows, self.selected_state()),
+            families=families,
+            selected_family=family,
+            selected_state=self.request.GET.get("state", ""),
+            image_total=len(all_rows),
+        )
+        return context
+
+
+class DetailView(tables.DataTableView):
+    """One image: its parsed metadata, raw values that did not parse, and its family."""
+
+    table_class = project_tables.LineageTable
+    template_name = "project/image_patch_status/detail.html"
+    page_title = _("Image Patch Status: {{ row.name }}")
+
+    def get_data(self):
+        loaded = inventory.load(self.request)
+        image_id = self.kwargs["image_id"]
+        cloud = loaded.assessment
+        assessment = cloud.images.get(image_id)
+        if assessment is None:
+            if loaded.images is not None:
+                messages.error(
+                    self.request,
+                    _("Image %s was not found or is not visible to you.") % image_id,
+                )
+                raise exceptions.Http302(reverse(INDEX_URL))
+            self.assessment = None
+            self.row = None
+            return []
+        instances_known = loaded.servers is not None
+        self.assessment = assessment
+        self.row = image_rows.image_row(assessment, cloud, instances_known=instances_known)
+        family = assessment.family
+        self.family = family
+        build_ids = list(family.builds)
+        # Snapshots are not builds, but an open snapshot shows beside its family.
+        if image_id not in build_ids:
+            build_ids.insert(0, image_id)
+        return [
+            image_rows.image_row(cloud.images[build_id], cloud, instances_known=instances_known)
+            for build_id in build_ids
+            if build_id in cloud.images
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        assessment = getattr(self, "assessment", None)
+        context["row"] = getattr(self, "row", None)
+        context["assessment"] = assessment
+        if assessment is not None:
+            image = assessment.image
+            context["image"] = image
+            context["family"] = self.family
+            context["state_badge"] = presentation.state_badge(assessment.state)
+            context["flags"] = [
+                presentation.state_badge(state)
+                for state in PatchState
+                if state in assessment.flags and state != assessment.state
+            ]
+            context["invalid"] = sorted(image.invalid.items())
+            context["properties"] = sorted(image.properties.items())
+        return context

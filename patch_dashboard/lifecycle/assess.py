@@ -1,0 +1,241 @@
+"""Everything the pages show, from records and a point in time: images, instances, compliance.
+
+Work is linear in images + servers (plus a sort per family): families, usable builds and
+replacement chains are computed once and looked up per image and per server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, time, timezone
+
+from patch_dashboard.lifecycle.compliance import summarize
+from patch_dashboard.lifecycle.families import (
+    DELETED_FAMILY,
+    NO_IMAGE_FAMILY,
+    group_families,
+    snapshot_roots,
+)
+from patch_dashboard.lifecycle.flavors import flavor_size, recommend_flavor
+from patch_dashboard.lifecycle.model import (
+    CloudAssessment,
+    Family,
+    FlavorRecord,
+    ImageAssessment,
+    ImageRecord,
+    InstanceAssessment,
+    OutdatedReason,
+    PatchState,
+    ServerRecord,
+)
+from patch_dashboard.lifecycle.recommend import ReplacementChains, recommend_from
+from patch_dashboard.lifecycle.states import (
+    as_utc,
+    is_usable,
+    own_conditions,
+    primary_state,
+    settle,
+)
+
+_REASONS = {
+    PatchState.OBSOLETE: OutdatedReason.OBSOLETE,
+    PatchState.DEPRECATED: OutdatedReason.DEPRECATED,
+    PatchState.END_OF_LIFE: OutdatedReason.END_OF_LIFE,
+    PatchState.SUPERSEDED: OutdatedReason.SUPERSEDED,
+    PatchState.STALE: OutdatedReason.STALE,
+    PatchState.UNKNOWN: OutdatedReason.UNKNOWN,
+}
+
+
+def _by_id(images: Iterable[ImageRecord]) -> dict[str, ImageRecord]:
+    """Images keyed by id; a repeated id keeps its first record."""
+    unique: dict[str, ImageRecord] = {}
+    for image in images:
+        unique.setdefault(image.id, image)
+    return unique
+
+
+def _assess(
+    images: Mapping[str, ImageRecord], now: datetime, counts: Mapping[str, int]
+) -> tuple[dict[str, ImageAssessment], dict[str, Family]]:
+    roots = snapshot_roots(images)
+    families, family_of = group_families(images.values(), roots)
+    conditions = {
+        image.id: own_conditions(image, now) for image in images.values() if not image.is_snapshot
+    }
+
+    # One pass over each family, newest first: usable builds seen so far are newer.
+    newer_usable: dict[str, int] = {}
+    newest_usable: dict[str, str] = {}
+    for family in families.values():
+        seen = 0
+        for build in family.builds:
+            newer_usable[build] = seen
+            if is_usable(images[build], conditions[build]):
+                newest_usable.setdefault(family.key, build)
+                seen += 1
+
+    flags_of: dict[str, frozenset[PatchState]] = {}
+    for image_id, found in conditions.items():
+        if newer_usable[image_id]:
+            found.add(PatchState.SUPERSEDED)
+        known = (
+            images[image_id].build_date is not None
+            or families[family_of[image_id]].evidence != "none"
+        )
+        flags_of[image_id] = settle(found, known=known)
+
+    chains = ReplacementChains(images)
+    assessments: dict[str, ImageAssessment] = {}
+    for image in images.values():
+        start = image.id
+        if image.is_snapshot:
+            # A snapshot is as patched as the image it was taken from (plus its own status).
+            root = roots[image.id]
+            inherited = flags_of[root] if root else frozenset({PatchState.UNKNOWN})
+            own = {PatchState.OBSOLETE} if image.status == "deactivated" else set()
+            flags = settle(inherited | own, known=PatchState.UNKNOWN not in inherited)
+            behind = newer_usable[root] if root else 0
+            if root and not image.replaced_by:
+                start = root
+        else:
+            flags = flags_of[image.id]
+            behind = newer_usable[image.id]
+        recommendation = recommend_from(
+            chains.end(start), family_of=family_of, newest_usable=newest_usable
+        )
+        assessments[image.id] = ImageAssessment(
+            image=image,
+            family=families[family_of[image.id]],
+            state=primary_state(flags),
+            flags=flags,
+            recommendation=recommendation,
+            builds_behind=behind,
+            instance_count=counts.get(image.id, 0),
+        )
+    return assessments, families
+
+
+def assess_images(
+    images: Sequence[ImageRecord],
+    *,
+    now: datetime,
+    instance_counts: Mapping[str, int] | None = None,
+) -> dict[str, ImageAssessment]:
+    """Image id -> assessment, for pages without servers (instance_count from the mapping)."""
+    assessments, _ = _assess(_by_id(images), as_utc(now), instance_counts or {})
+    return assessments
+
+
+def _days_since(image: ImageRecord, now: datetime) -> int | None:
+    if image.build_date is not None:
+        appeared = datetime.combine(image.build_date, time(), tzinfo=timezone.utc)
+    elif image.created_at is not None:
+        appeared = image.created_at
+    else:
+        return None
+    return max(0, (now - appeared).days)
+
+
+def _image_of(server: ServerRecord) -> str | None:
+    return server.image_id or server.volume_image_id
+
+
+def assess_cloud(
+    *,
+    images: Sequence[ImageRecord],
+    servers: Sequence[ServerRecord],
+    flavors: Sequence[FlavorRecord],
+    now: datetime,
+) -> CloudAssessment:
+    """Images, instances and compliance for one listing of images, servers and flavors."""
+    now = as_utc(now)
+    by_id = _by_id(images)
+    counts: dict[str, int] = {}
+    for server in servers:
+        image_id = _image_of(server)
+        if image_id is not None and image_id in by_id:
+            counts[image_id] = counts.get(image_id, 0) + 1
+    assessments, families = _assess(by_id, now, counts)
+
+    by_size = sorted(flavors, key=flavor_size)
+    flavor_by_id: dict[str, FlavorRecord] = {}
+    flavor_by_name: dict[str, FlavorRecord] = {}
+    for listed in flavors:
+        flavor_by_id.setdefault(listed.id, listed)
+        flavor_by_name.setdefault(listed.name, listed)
+    # Servers share few (image, flavor) pairs; fit each pair once.
+    chosen: dict[tuple[str, str | None, bool], FlavorRecord | None] = {}
+
+    def choose_flavor(
+        image: ImageRecord, current: FlavorRecord | None, boot_from_volume: bool
+    ) -> FlavorRecord | None:
+        key = (image.id, current.id if current else None, boot_from_volume)
+        if key not in chosen:
+            chosen[key] = recommend_flavor(
+                image, by_size, current=current, boot_from_volume=boot_from_volume
+            )
+        return chosen[key]
+
+    instances = []
+    for server in servers:
+        # Nova >= 2.47 embeds the flavor by name only.
+        flavor = (
+            flavor_by_id.get(server.flavor_id)
+            if server.flavor_id is not None
+            else flavor_by_name.get(server.flavor_name or "")
+        )
+        image_id = _image_of(server)
+        assessment = assessments.get(image_id) if image_id else None
+        if assessment is None:
+            reason = OutdatedReason.NO_IMAGE if image_id is None else OutdatedReason.IMAGE_DELETED
+            instances.append(
+                InstanceAssessment(
+                    server=server,
+                    image_id=image_id,
+                    image=None,
+                    outdated=True,
+                    reasons=frozenset({reason}),
+                    recommended_image=None,
+                    recommended_flavor=None,
+                    flavor=flavor,
+                    days_behind=None,
+                    builds_behind=None,
+                )
+            )
+            continue
+        outdated = assessment.state is not PatchState.CURRENT
+        target_id = assessment.recommendation.image_id
+        recommended = None
+        if target_id is not None and (target_id != image_id or outdated):
+            recommended = by_id[target_id]
+        instances.append(
+            InstanceAssessment(
+                server=server,
+                image_id=image_id,
+                image=assessment,
+                outdated=outdated,
+                reasons=frozenset(_REASONS[flag] for flag in assessment.flags if flag in _REASONS),
+                recommended_image=recommended,
+                recommended_flavor=choose_flavor(
+                    recommended or assessment.image, flavor, server.boot_from_volume
+                ),
+                flavor=flavor,
+                days_behind=_days_since(recommended, now)
+                if recommended is not None and recommended.id != image_id
+                else None,
+                builds_behind=assessment.builds_behind,
+            )
+        )
+
+    compliance = summarize(instances)
+    # Instances without a listed image are counted under pseudo families; name them too.
+    for pseudo in (DELETED_FAMILY, NO_IMAGE_FAMILY):
+        if pseudo.key in compliance.by_family:
+            families[pseudo.key] = pseudo
+    return CloudAssessment(
+        images=assessments,
+        families=families,
+        instances=tuple(instances),
+        compliance=compliance,
+    )

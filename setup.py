@@ -1,0 +1,59 @@
+"""patch-dashboard: a Horizon plugin that keeps workloads on patched, hardened images."""
+
+import pathlib
+
+from setuptools import find_packages, setup
+
+HERE = pathlib.Path(__file__).parent
+
+
+def package_files(package_dir: str, subdir: str) -> list[str]:
+    """Every file below patch_dashboard/<subdir>, relative to the package (for package_data).
+
+    static/ and enabled/ live at the top of the checkout (the product card's layout) and are
+    mapped into the package by the symlinks patch_dashboard/static and patch_dashboard/enabled,
+    so Horizon's static discovery and Django's app template loader find them both in a checkout
+    and in an installed wheel.
+    """
+    root = HERE / package_dir
+    return sorted(
+        str(path.relative_to(root))
+        for path in (root / subdir).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    )
+
+
+setup(
+    name="patch-dashboard",
+    version="0.1.0",
+    description=(
+        "Horizon plugin: image patch status, outdated instances and image lifecycle "
+        "(SCS scs-0102 compatible)"
+    ),
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    packages=find_packages(include=["patch_dashboard", "patch_dashboard.*"]),
+    package_data={
+        "patch_dashboard": (
+            package_files("patch_dashboard", "static")
+            + package_files("patch_dashboard", "enabled")
+            + [
+                path
+                for path in package_files("patch_dashboard", "content")
+                + package_files("patch_dashboard", "templates")
+                + package_files("patch_dashboard", "metadefs")
+                if not path.endswith(".py")
+            ]
+        ),
+    },
+    include_package_data=False,
+    install_requires=["horizon>=27.0.0,<28"],
+    classifiers=[
+        "Environment :: OpenStack",
+        "Framework :: Django",
+        "Programming Language :: Python :: 3",
+    ],
+    zip_safe=False,
+)

@@ -1,0 +1,70 @@
+"""The wheel carries the code, the enabled files, templates and static files."""
+
+import pathlib
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+pytestmark = pytest.mark.packaging
+
+CHECKOUT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def wheel_names(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(CHECKOUT),
+        ],
+        check=True,
+        cwd=out,
+    )
+    (wheel,) = out.glob("patch_dashboard-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        return set(archive.namelist())
+
+
+def checkout_files(folder, pattern="*"):
+    return [
+        p
+        for p in (CHECKOUT / folder).rglob(pattern)
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
+
+
+def test_wheel_has_enabled_files(wheel_names):
+    expected = {f"patch_dashboard/enabled/{p.name}" for p in checkout_files("enabled", "_*.py")}
+    assert expected, "no enabled files in the checkout"
+    assert expected <= wheel_names
+
+
+def test_wheel_has_static_files(wheel_names):
+    expected = {
+        "patch_dashboard/static/" + str(p.relative_to(CHECKOUT / "static"))
+        for p in checkout_files("static")
+    }
+    assert "patch_dashboard/static/dashboard/patch_dashboard/patch_dashboard.scss" in expected
+    assert expected <= wheel_names
+
+
+def test_wheel_has_templates_and_code(wheel_names):
+    templates = {str(p.relative_to(CHECKOUT)) for p in checkout_files("patch_dashboard", "*.html")}
+    assert (
+        "patch_dashboard/content/image_patch_status/templates/image_patch_status/index.html"
+        in templates
+    )
+    assert templates <= wheel_names
+    assert "patch_dashboard/lifecycle/assess.py" in wheel_names
+    assert "patch_dashboard/content/image_patch_status/views.py" in wheel_names
