@@ -93,6 +93,9 @@ def lineage_of(image: ImageRecord) -> Lineage:
             label += f" ({purpose})"
         return Lineage(f"scs:{'/'.join(_squash(p) for p in parts)}{scope}", label, "scs")
     name, stripped = strip_build_suffix(image.name)
+    if not name:
+        # Nameless images (Glance allows them) must not all fall into one family.
+        return Lineage(f"image:{image.id}", image.id, "none")
     return Lineage(f"name:{_squash(name)}{scope}", name, "name", stripped)
 
 
