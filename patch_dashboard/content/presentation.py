@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from patch_dashboard.lifecycle import PatchState
+from patch_dashboard.lifecycle import InstanceAssessment, OutdatedReason, PatchState
 
 STATE_LABELS = {
     PatchState.CURRENT: pgettext_lazy("Patch state of an image", "Current"),
@@ -52,3 +52,79 @@ def state_from_value(value: str) -> PatchState | None:
         return PatchState(value)
     except ValueError:
         return None
+
+
+REASON_ORDER = (
+    OutdatedReason.IMAGE_DELETED,
+    OutdatedReason.NO_IMAGE,
+    OutdatedReason.OBSOLETE,
+    OutdatedReason.DEPRECATED,
+    OutdatedReason.END_OF_LIFE,
+    OutdatedReason.SUPERSEDED,
+    OutdatedReason.STALE,
+    OutdatedReason.UNKNOWN,
+)
+
+
+def reason_texts(instance: InstanceAssessment) -> list[str]:
+    """Why an instance is outdated, in a person's words, most severe first."""
+    image = instance.image.image if instance.image else None
+    recommended = instance.recommended_image
+    texts = []
+    for reason in REASON_ORDER:
+        if reason not in instance.reasons:
+            continue
+        if reason == OutdatedReason.IMAGE_DELETED:
+            texts.append(str(_("Image deleted")))
+        elif reason == OutdatedReason.NO_IMAGE:
+            texts.append(str(_("No image recorded for the instance")))
+        elif reason == OutdatedReason.OBSOLETE:
+            texts.append(str(_("Image obsolete")))
+        elif reason == OutdatedReason.DEPRECATED:
+            if image is not None and image.deprecation_reason:
+                texts.append(str(_("Deprecated: %s") % image.deprecation_reason))
+            else:
+                texts.append(str(_("Image deprecated")))
+        elif reason == OutdatedReason.END_OF_LIFE:
+            until = image and (image.provided_until or image.maintained_until)
+            if until:
+                texts.append(str(_("End of life since %s") % until.isoformat()))
+            else:
+                texts.append(str(_("Image end of life")))
+        elif reason == OutdatedReason.SUPERSEDED:
+            if recommended is not None:
+                texts.append(str(_("Superseded by %s") % recommended.name))
+            else:
+                texts.append(str(_("Superseded by a newer build")))
+        elif reason == OutdatedReason.STALE:
+            if image is not None and image.build_date and image.replace_frequency:
+                texts.append(
+                    str(
+                        _("Stale: built %(date)s, to be replaced %(frequency)s")
+                        % {
+                            "date": image.build_date.isoformat(),
+                            "frequency": image.replace_frequency.value,
+                        }
+                    )
+                )
+            else:
+                texts.append(str(_("Stale")))
+        elif reason == OutdatedReason.UNKNOWN:
+            texts.append(str(_("Image metadata unknown (no build date, no family)")))
+    return texts
+
+
+IMAGE_GONE_LABEL = _("(image deleted)")
+NO_IMAGE_LABEL = _("(no image)")
+
+
+def image_state_badge(value: str):
+    """Badge of an instance's image state word; a gone image gets a badge of its own."""
+    state = state_from_value(value)
+    if state is not None:
+        return state_badge(state)
+    return format_html(
+        '<span class="label label-danger patch-state patch-state-deleted" '
+        'data-patch-state="deleted">{}</span>',
+        _("Image deleted"),
+    )

@@ -11,6 +11,9 @@ ENABLED = pathlib.Path(__file__).resolve().parents[2] / "enabled"
 
 PANELS = {
     ("project", "image_patch_status"): "Image Patch Status",
+    ("project", "outdated_instances"): "Outdated Instances",
+    ("admin", "image_lifecycle"): "Image Lifecycle",
+    ("admin", "patch_compliance"): "Patch Compliance",
 }
 
 

@@ -1,0 +1,155 @@
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+from horizon import exceptions, messages, tables
+from openstack_dashboard import api
+
+from patch_dashboard.content import presentation
+
+IMAGE_DETAIL_URL = "horizon:project:image_patch_status:detail"
+INDEX_URL = "horizon:project:outdated_instances:index"
+
+
+def show_image(row):
+    if row.image_name is None:
+        return format_html('<span class="text-muted">{}</span>', presentation.IMAGE_GONE_LABEL)
+    return format_html(
+        '<a href="{}">{}</a>', reverse(IMAGE_DETAIL_URL, args=[row.image_id]), row.image_name
+    )
+
+
+def show_reasons(row):
+    if not row.reasons:
+        return None
+    return format_html(
+        '<ul class="list-unstyled patch-reasons">{}</ul>',
+        format_html("".join(["<li>{}</li>"] * len(row.reasons)), *row.reasons),
+    )
+
+
+def show_recommended_image(row):
+    if not row.recommended_image_id:
+        return None
+    return format_html(
+        '<a href="{}" class="patch-recommended-image">{}</a>',
+        reverse(IMAGE_DETAIL_URL, args=[row.recommended_image_id]),
+        row.recommended_image_name,
+    )
+
+
+def instance_link(row):
+    return reverse("horizon:project:instances:detail", args=[row.id])
+
+
+class LaunchReplacement(tables.LinkAction):
+    """Opens Horizon's Launch Instance wizard on the recommended image (as Images does)."""
+
+    name = "launch_replacement"
+    verbose_name = _("Launch Replacement")
+    icon = "cloud-upload"
+    classes = ("btn-launch",)
+    ajax = False
+    policy_rules = (("compute", "os_compute_api:servers:create"),)
+
+    def allowed(self, request, datum=None):
+        return datum is not None and bool(datum.recommended_image_id)
+
+    def get_link_url(self, datum):
+        success_url = reverse(INDEX_URL)
+        self.attrs.update(
+            {
+                "ng-controller": "LaunchInstanceModalController as modal",
+                "ng-click": "modal.openLaunchInstanceWizard({successUrl: '%s', imageId: '%s'})"
+                % (success_url, datum.recommended_image_id),
+                "title": _("Recommended flavor: %s") % (datum.recommended_flavor_name or "-"),
+                "data-recommended-flavor": datum.recommended_flavor_name or "",
+            }
+        )
+        return "javascript:void(0);"
+
+
+class RebuildWithRecommended(tables.BatchAction):
+    name = "rebuild_recommended"
+    classes = ("btn-danger",)
+    action_type = "danger"
+    icon = "refresh"
+    help_text = _(
+        "Rebuilding replaces the instance's root disk with the recommended image: "
+        "everything stored on the root disk is lost. Volumes stay attached."
+    )
+    policy_rules = (("compute", "os_compute_api:servers:rebuild"),)
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy(
+            "Rebuild with Recommended Image", "Rebuild with Recommended Images", count
+        )
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy(
+            "Rebuilt with Recommended Image", "Rebuilt with Recommended Images", count
+        )
+
+    def allowed(self, request, datum=None):
+        if datum is None:
+            return False
+        return (
+            bool(datum.recommended_image_id)
+            and datum.recommended_image_id != datum.image_id
+            and not datum.boot_from_volume
+            and datum.status in ("ACTIVE", "SHUTOFF", "ERROR")
+        )
+
+    def action(self, request, obj_id):
+        row = self.table.get_object_by_id(obj_id)
+        if row is None or not self.allowed(request, row):
+            # A forged or stale POST: never rebuild what the page would not offer.
+            raise exceptions.NotAvailable(_("Instance %s cannot be rebuilt here.") % obj_id)
+        api.nova.server_rebuild(request, obj_id, row.recommended_image_id)
+        messages.info(
+            request,
+            _("Instance %(name)s is being rebuilt from %(image)s.")
+            % {"name": row.name, "image": row.recommended_image_name},
+        )
+
+
+class ExportCSV(tables.LinkAction):
+    name = "export_csv"
+    verbose_name = _("Export CSV")
+    icon = "download"
+    url = "horizon:project:outdated_instances:export"
+
+
+class OutdatedInstancesTable(tables.DataTable):
+    name = tables.WrappingColumn("name", verbose_name=_("Instance"), link=instance_link)
+    status = tables.Column("status", verbose_name=_("Status"))
+    image = tables.Column(show_image, verbose_name=_("Image"))
+    image_state = tables.Column(
+        "image_state",
+        verbose_name=_("Image state"),
+        filters=(presentation.image_state_badge,),
+        status=True,
+        status_choices=presentation.STATE_STATUS_CHOICES + (("deleted", False),),
+    )
+    reasons = tables.Column(show_reasons, verbose_name=_("Why"), empty_value="-")
+    days_behind = tables.Column("days_behind", verbose_name=_("Days behind"), empty_value="-")
+    builds_behind = tables.Column("builds_behind", verbose_name=_("Builds behind"), empty_value="-")
+    recommended_image = tables.Column(
+        show_recommended_image, verbose_name=_("Recommended image"), empty_value="-"
+    )
+    recommended_flavor = tables.Column(
+        "recommended_flavor_name", verbose_name=_("Recommended flavor"), empty_value="-"
+    )
+
+    def get_object_display(self, datum):
+        return datum.name
+
+    class Meta:
+        name = "outdated_instances"
+        verbose_name = _("Outdated Instances")
+        status_columns = ["image_state"]
+        table_actions = (ExportCSV, tables.FilterAction)
+        row_actions = (LaunchReplacement, RebuildWithRecommended)
+        multi_select = False

@@ -1,0 +1,53 @@
+from django.utils.translation import gettext_lazy as _
+from django.views import generic
+from horizon import tables
+
+from patch_dashboard.content import export, instance_rows, inventory
+from patch_dashboard.content.outdated_instances import tables as project_tables
+
+
+def compliance_context(loaded, rows):
+    """The figures above an instances table: how many run on current images."""
+    count = loaded.assessment.compliance.overall
+    share = count.share
+    return {
+        "current_count": count.current,
+        "total_count": count.total,
+        "share_percent": None if share is None else round(share * 100),
+        "instances_known": loaded.servers is not None,
+        "outdated_count": sum(1 for row in rows if row.outdated),
+    }
+
+
+class IndexView(tables.DataTableView):
+    """The project's instances whose image is not current (all with ?show=all)."""
+
+    table_class = project_tables.OutdatedInstancesTable
+    template_name = "project/outdated_instances/index.html"
+    page_title = _("Outdated Instances")
+
+    def show_all(self):
+        return self.request.GET.get("show") == "all"
+
+    def get_data(self):
+        self.loaded = inventory.load(self.request, flavors=True)
+        rows = instance_rows.instance_rows(self.loaded.assessment)
+        self.all_rows = rows
+        if not self.show_all():
+            rows = [row for row in rows if row.outdated]
+        return rows
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(compliance_context(self.loaded, self.all_rows))
+        context["show_all"] = self.show_all()
+        return context
+
+
+class ExportView(generic.View):
+    """Every instance of the project with its image state, as CSV."""
+
+    def get(self, request, *args, **kwargs):
+        loaded = inventory.load(request, flavors=True)
+        rows = instance_rows.instance_rows(loaded.assessment)
+        return export.instances_csv(rows, filename="outdated-instances.csv")

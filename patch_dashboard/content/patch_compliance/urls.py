@@ -1,0 +1,8 @@
+from django.urls import re_path
+
+from patch_dashboard.content.patch_compliance import views
+
+urlpatterns = [
+    re_path(r"^$", views.IndexView.as_view(), name="index"),
+    re_path(r"^export\.csv$", views.ExportView.as_view(), name="export"),
+]

@@ -1,0 +1,121 @@
+from django.utils.translation import gettext_lazy as _
+from django.views import generic
+from horizon import exceptions, tables
+from openstack_dashboard import api
+from openstack_dashboard.utils import futurist_utils
+
+from patch_dashboard.content import export, instance_rows, inventory, presentation
+from patch_dashboard.content.patch_compliance import tables as admin_tables
+from patch_dashboard.lifecycle import ComplianceCount, PatchState
+
+CHART_WIDTH = 320  # px of a full bar
+
+
+def project_names(request):
+    """Project id -> name: one Keystone list; ids stand in for names when it fails."""
+    try:
+        projects, _more = api.keystone.tenant_list(request)
+    except Exception:
+        exceptions.handle(request, _("Unable to retrieve project names."))
+        return {}
+    return {project.id: project.name for project in projects}
+
+
+def load_everything(request):
+    loaded, names = futurist_utils.call_functions_parallel(
+        (inventory.load, [request], {"flavors": True, "all_projects": True}),
+        (project_names, [request]),
+    )
+    return loaded, names or {}
+
+
+def tally(rows, key):
+    """ComplianceCount per key over rows, current = not outdated."""
+    counts = {}
+    for row in rows:
+        current, total = counts.get(key(row), (0, 0))
+        counts[key(row)] = (current + (0 if row.outdated else 1), total + 1)
+    return {k: ComplianceCount(*v) for k, v in counts.items()}
+
+
+def chart_bars(counts, labels):
+    """One horizontal bar per group, worst share first: current (green) / outdated (red)."""
+    bars = []
+    for key, count in counts.items():
+        share = count.share or 0.0
+        bars.append(
+            {
+                "key": key,
+                "label": labels.get(key, key),
+                "current": count.current,
+                "total": count.total,
+                "outdated": count.total - count.current,
+                "percent": round(share * 100),
+                "current_width": round(share * CHART_WIDTH),
+                "outdated_width": CHART_WIDTH - round(share * CHART_WIDTH),
+            }
+        )
+    bars.sort(key=lambda bar: (bar["percent"], str(bar["label"]).casefold()))
+    for index, bar in enumerate(bars):
+        bar["y"] = index * 28
+    return bars
+
+
+def filters_of(request):
+    return {
+        "project": request.GET.get("project", ""),
+        "state": request.GET.get("state", ""),
+        "family": request.GET.get("family") or None,
+    }
+
+
+class IndexView(tables.DataTableView):
+    """Cloud-wide share of instances on current images, per project and per family."""
+
+    table_class = admin_tables.PatchComplianceTable
+    template_name = "admin/patch_compliance/index.html"
+    page_title = _("Patch Compliance")
+
+    def get_data(self):
+        self.loaded, self.names = load_everything(self.request)
+        self.all_rows = instance_rows.instance_rows(
+            self.loaded.assessment, project_names=self.names
+        )
+        return instance_rows.select(self.all_rows, **filters_of(self.request))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = self.all_rows
+        overall = self.loaded.assessment.compliance.overall
+        by_project = tally(rows, lambda row: row.project_id)
+        family_labels = {row.family_key: row.family_label for row in rows}
+        project_labels = {row.project_id: row.project_name for row in rows}
+        filters = filters_of(self.request)
+        context.update(
+            instances_known=self.loaded.servers is not None,
+            current_count=overall.current,
+            total_count=overall.total,
+            share_percent=None if overall.share is None else round(overall.share * 100),
+            project_bars=chart_bars(by_project, project_labels),
+            family_bars=chart_bars(tally(rows, lambda row: row.family_key), family_labels),
+            chart_width=CHART_WIDTH,
+            projects=sorted(project_labels.items(), key=lambda item: str(item[1]).casefold()),
+            families=sorted(family_labels.items(), key=lambda item: str(item[1]).casefold()),
+            states=[(state.value, presentation.STATE_LABELS[state]) for state in PatchState]
+            + [("deleted", _("Image deleted"))],
+            selected_project=filters["project"],
+            selected_state=filters["state"],
+            selected_family=filters["family"] or "",
+        )
+        context["chart_height"] = max(28, 28 * len(context["project_bars"]))
+        return context
+
+
+class ExportView(generic.View):
+    """All instances of all projects (filtered as the page is), as CSV."""
+
+    def get(self, request, *args, **kwargs):
+        loaded, names = load_everything(request)
+        rows = instance_rows.instance_rows(loaded.assessment, project_names=names)
+        rows = instance_rows.select(rows, **filters_of(request))
+        return export.instances_csv(rows, filename="patch-compliance.csv")
