@@ -124,11 +124,11 @@ def instance_rows(
     return rows
 
 
-def select(rows, *, state: str = "", family: str | None = None, project: str = ""):
+def select(rows, *, state: str = "", family: str = "", project: str = ""):
     """Rows matching the page's filters (empty: no filter)."""
     if state:
         rows = [row for row in rows if row.image_state == state]
-    if family is not None:
+    if family:
         rows = [row for row in rows if row.family_key == family]
     if project:
         rows = [row for row in rows if row.project_id == project]

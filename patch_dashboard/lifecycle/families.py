@@ -26,7 +26,9 @@ _PURPOSE_ALIASES = {"oldgeneric": "generic"}  # deprecation renames generic to o
 _OWNER_SCOPED = frozenset({"private", "shared"})
 _OLDEST = datetime.min.replace(tzinfo=timezone.utc)
 
-DELETED_FAMILY = Family(key="", label="(image deleted)", builds=(), evidence="none")
+_USUAL_ARCHITECTURES = frozenset({"x86_64", "amd64"})
+
+DELETED_FAMILY = Family(key="(image deleted)", label="(image deleted)", builds=(), evidence="none")
 NO_IMAGE_FAMILY = Family(key="(no image)", label="(no image)", builds=(), evidence="none")
 
 
@@ -88,7 +90,12 @@ def lineage_of(image: ImageRecord) -> Lineage:
         purpose = (image.os_purpose or "").casefold()
         purpose = _PURPOSE_ALIASES.get(purpose, purpose)
         parts = (image.os_distro, image.os_version, image.architecture or "", purpose)
-        label = " ".join(part for part in parts[:3] if part)
+        # People name builds better than the tuple does ("Ubuntu 24.04", not "ubuntu 24.04
+        # x86_64"); the architecture is said only where it is not the usual one.
+        stem, _ = strip_build_suffix(image.name)
+        label = stem or f"{image.os_distro} {image.os_version}"
+        if image.architecture and image.architecture.casefold() not in _USUAL_ARCHITECTURES:
+            label += f" {image.architecture}"
         if purpose and purpose != "generic":
             label += f" ({purpose})"
         return Lineage(f"scs:{'/'.join(_squash(p) for p in parts)}{scope}", label, "scs")

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from patch_dashboard.lifecycle import (
+    DELETED_FAMILY,
     CloudAssessment,
     ComplianceCount,
     InstanceAssessment,
@@ -283,7 +284,8 @@ def test_compliance_overall_per_project_and_family() -> None:
         "(image deleted)": ComplianceCount(0, 1),
         "(no image)": ComplianceCount(0, 1),
     }
-    assert "" in compliance.by_family and result.families[""].label == "(image deleted)"
+    deleted = DELETED_FAMILY.key
+    assert deleted in compliance.by_family and result.families[deleted].label == "(image deleted)"
 
 
 def test_no_servers_no_pseudo_families() -> None:

@@ -133,7 +133,32 @@ def test_scs_family_label_and_evidence() -> None:
             os_purpose="oldgeneric",
         )
     )
-    assert result["a"][1:3] == ("ubuntu 24.04 x86_64", "scs")
+    assert result["a"][1:3] == ("whatever", "scs")
+
+
+@pytest.mark.parametrize(
+    ("name", "architecture", "purpose", "label"),
+    [
+        pytest.param("Ubuntu 24.04 20241101", "x86_64", "generic", "Ubuntu 24.04", id="usual"),
+        pytest.param("Ubuntu 24.04", "aarch64", "generic", "Ubuntu 24.04 aarch64", id="arm"),
+        pytest.param("Ubuntu 24.04", "x86_64", "k8snode", "Ubuntu 24.04 (k8snode)", id="purpose"),
+        pytest.param("", "x86_64", "generic", "ubuntu 24.04", id="nameless"),
+    ],
+)
+def test_scs_family_label_says_what_differs(
+    name: str, architecture: str, purpose: str, label: str
+) -> None:
+    result = families(
+        image(
+            "a",
+            name,
+            os_distro="ubuntu",
+            os_version="24.04",
+            architecture=architecture,
+            os_purpose=purpose,
+        )
+    )
+    assert result["a"][1] == label
 
 
 @pytest.mark.parametrize(

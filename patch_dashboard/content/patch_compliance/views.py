@@ -65,7 +65,7 @@ def filters_of(request):
     return {
         "project": request.GET.get("project", ""),
         "state": request.GET.get("state", ""),
-        "family": request.GET.get("family") or None,
+        "family": request.GET.get("family", ""),
     }
 
 
@@ -105,7 +105,7 @@ class IndexView(tables.DataTableView):
             + [("deleted", _("Image deleted"))],
             selected_project=filters["project"],
             selected_state=filters["state"],
-            selected_family=filters["family"] or "",
+            selected_family=filters["family"],
         )
         context["chart_height"] = max(28, 28 * len(context["project_bars"]))
         return context
