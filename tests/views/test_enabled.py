@@ -5,6 +5,7 @@ import pathlib
 
 import horizon
 from django.conf import settings
+from django.urls import reverse
 from openstack_dashboard.test import helpers
 
 ENABLED = pathlib.Path(__file__).resolve().parents[2] / "enabled"
@@ -26,6 +27,8 @@ def enabled_modules():
 
 class EnabledFilesTests(helpers.TestCase):
     def test_each_panel_is_registered(self):
+        # Horizon registers dashboards and panels when its URLs are first loaded.
+        reverse("horizon:project:image_patch_status:index")
         for (dashboard, slug), name in PANELS.items():
             panel = horizon.get_dashboard(dashboard).get_panel(slug)
             self.assertEqual(str(panel.name), name)

@@ -35,9 +35,15 @@ class IndexView(tables.DataTableView):
     def selected_state(self):
         return presentation.state_from_value(self.request.GET.get("state", ""))
 
+    def load_inventory(self):
+        """One listing per service; the admin panel lists servers of every project."""
+        return inventory.load(self.request)
+
+    def build_rows(self, loaded):
+        return image_rows.image_rows(loaded.assessment, instances_known=loaded.servers is not None)
+
     def get_data(self):
-        loaded = inventory.load(self.request)
-        rows = image_rows.image_rows(loaded.assessment, instances_known=loaded.servers is not None)
+        rows = self.build_rows(self.load_inventory())
         self._all_rows = rows
         state = self.selected_state()
         family = self.request.GET.get("family")

@@ -1,0 +1,298 @@
+"""The admin dialogs. Rules live in patch_dashboard.lifecycle.actions; forms check input,
+show the impact, and hand plans to patch_dashboard.api.lifecycle. A refusal by Glance (403)
+becomes a Horizon error message and the form is shown again with its input."""
+
+from django import forms as django_forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from horizon import exceptions, forms, messages
+
+from patch_dashboard.api import lifecycle as lifecycle_api
+from patch_dashboard.content import inventory
+from patch_dashboard.lifecycle import ReplaceFrequency
+from patch_dashboard.lifecycle.actions import (
+    METADATA_KEYS,
+    MetadataError,
+    ReplacementProblem,
+    impact_of,
+    metadata_value,
+    plan_deprecation,
+    plan_metadata,
+    replacement_problem,
+)
+from patch_dashboard.lifecycle.properties import parse_datetime
+from patch_dashboard.lifecycle.states import is_usable
+
+DATE_HELP = _("YYYY-MM-DD, or an ISO 8601 date and time (UTC if no zone is given).")
+DATE_ERROR = _("Enter a date as YYYY-MM-DD, or an ISO 8601 date and time.")
+REPLACEMENT_ERRORS = {
+    ReplacementProblem.SELF: _("An image cannot be its own replacement."),
+    ReplacementProblem.NOT_FOUND: _("The replacement image was not found."),
+    ReplacementProblem.UNUSABLE: _(
+        "%(name)s is deprecated, obsolete, end of life or not active: choose a usable build."
+    ),
+    ReplacementProblem.CYCLE: _(
+        "%(name)s is (through its own replacements) replaced by an image you are deprecating: "
+        "this would form a cycle."
+    ),
+}
+
+
+def _moment(value):
+    """An optional date field as aware UTC, or a ValidationError."""
+    if not value:
+        return None
+    try:
+        return parse_datetime(value)
+    except (ValueError, TypeError, OverflowError) as error:
+        raise ValidationError(DATE_ERROR, code="date") from error
+
+
+def _replacement_label(assessment):
+    image = assessment.image
+    built = image.build_date.isoformat() if image.build_date else _("build date unknown")
+    return "%s (%s, %s)" % (image.name, assessment.family.label, built)
+
+
+class DeprecateForm(forms.SelfHandlingForm):
+    """Deprecate one or many images; the view passes the assessed cloud and the flavors."""
+
+    obsolete = False
+    images = django_forms.MultipleChoiceField(widget=django_forms.MultipleHiddenInput)
+    replacement = django_forms.CharField(
+        label=_("Replacement"),
+        required=False,
+        widget=django_forms.Select,
+        help_text=_("Defaults to the newest usable build of the family."),
+    )
+    reason = django_forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        widget=django_forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown to users; may list CVEs."),
+    )
+    deprecated_at = django_forms.CharField(
+        label=_("Takes effect"),
+        required=False,
+        help_text=_(
+            "Empty: now. A later date announces the deprecation; the image stays visible "
+            "until then."
+        ),
+    )
+    obsolete_at = django_forms.CharField(
+        label=_("Obsolete from"), required=False, help_text=DATE_HELP
+    )
+    # The replacement the impact preview was shown for: choosing another one shows its
+    # impact before anything is written.
+    previewed_replacement = django_forms.CharField(required=False, widget=django_forms.HiddenInput)
+
+    def __init__(self, request, *args, cloud, flavors, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.cloud = cloud
+        self.flavors = flavors
+        if self.is_bound:
+            self.data = self.data.copy()  # the preview may update previewed_replacement
+        self.fields["images"].choices = [(image_id, image_id) for image_id in cloud.images]
+        usable = sorted(
+            (
+                assessment
+                for assessment in cloud.images.values()
+                if is_usable(assessment.image, assessment.flags)
+            ),
+            key=lambda a: (a.family.label.casefold(), a.image.name.casefold(), a.image.id),
+        )
+        self.fields["replacement"].widget.choices = [("", _("No replacement"))] + [
+            (assessment.image.id, _replacement_label(assessment)) for assessment in usable
+        ]
+        if self.obsolete:
+            del self.fields["deprecated_at"]
+            del self.fields["obsolete_at"]
+
+    # ---- the selection and its impact, for the template
+
+    def selected_ids(self):
+        source = self.data.getlist("images") if self.is_bound else self.initial.get("images")
+        return [image_id for image_id in source or () if image_id in self.cloud.images]
+
+    def selected(self):
+        return [self.cloud.images[image_id].image for image_id in self.selected_ids()]
+
+    def preview_replacement(self):
+        if self.is_bound:
+            chosen = self.data.get("replacement") or None
+        else:
+            chosen = self.initial.get("replacement") or None
+        return chosen if chosen in self.cloud.images else None
+
+    def impact(self):
+        return impact_of(self.cloud, self.selected_ids(), self.preview_replacement(), self.flavors)
+
+    # ---- validation
+
+    def clean_deprecated_at(self):
+        return _moment(self.cleaned_data.get("deprecated_at"))
+
+    def clean_obsolete_at(self):
+        return _moment(self.cleaned_data.get("obsolete_at"))
+
+    def clean(self):
+        cleaned = super().clean()
+        image_ids = cleaned.get("images") or []
+        replacement = cleaned.get("replacement") or None
+        if image_ids and replacement:
+            problem = replacement_problem(self.cloud.images, image_ids, replacement)
+            if problem is not None:
+                found = self.cloud.images.get(replacement)
+                name = found.image.name if found else replacement
+                self.add_error("replacement", REPLACEMENT_ERRORS[problem] % {"name": name})
+        deprecated_at = cleaned.get("deprecated_at")
+        obsolete_at = cleaned.get("obsolete_at")
+        if obsolete_at is not None and obsolete_at <= (deprecated_at or inventory.utcnow()):
+            self.add_error(
+                "obsolete_at",
+                _("The obsolete date must be later than the date the deprecation takes effect."),
+            )
+        changed = replacement != (cleaned.get("previewed_replacement") or None)
+        # This very page shows the impact of the chosen replacement: it counts as previewed.
+        self.data["previewed_replacement"] = replacement or ""
+        if changed and not self.errors:
+            raise ValidationError(
+                _(
+                    "The impact preview now shows the replacement you chose: check it, then "
+                    "submit again."
+                ),
+                code="preview",
+            )
+        return cleaned
+
+    # ---- writing
+
+    def failure_message(self, name):
+        return _("Unable to deprecate image %s.") % name
+
+    def done_message(self, names):
+        return ngettext(
+            "Deprecated image: %(names)s.", "Deprecated images: %(names)s.", len(names)
+        ) % {"names": ", ".join(names)}
+
+    def handle(self, request, data):
+        now = inventory.utcnow()
+        done = []
+        for image_id in data["images"]:
+            name = self.cloud.images[image_id].image.name
+            try:
+                image = lifecycle_api.get_image(request, image_id)
+                patch = plan_deprecation(
+                    image,
+                    obsolete=self.obsolete,
+                    replacement_id=data.get("replacement") or None,
+                    reason=data.get("reason"),
+                    user_id=request.user.id,
+                    now=now,
+                    deprecated_at=data.get("deprecated_at"),
+                    obsolete_at=data.get("obsolete_at"),
+                )
+                lifecycle_api.apply_patch(request, image_id, patch)
+            except Exception:
+                exceptions.handle(request, self.failure_message(name))
+                break
+            done.append(name)
+        if done:
+            messages.success(request, self.done_message(done))
+        # False: Horizon shows the form again, with its input, under the error message.
+        return len(done) == len(data["images"])
+
+
+class ObsoleteForm(DeprecateForm):
+    """Deprecate, mark obsolete now, and deactivate in Glance (no launches, no downloads)."""
+
+    obsolete = True
+
+    def failure_message(self, name):
+        return _("Unable to mark image %s obsolete.") % name
+
+    def done_message(self, names):
+        return ngettext(
+            "Marked image obsolete: %(names)s.", "Marked images obsolete: %(names)s.", len(names)
+        ) % {"names": ", ".join(names)}
+
+
+METADATA_ERRORS = {
+    "image_build_date": DATE_ERROR,
+    "provided_until": _('Enter a date as YYYY-MM-DD, or "none", or "notice".'),
+    "maintained_until": _('Enter a date as YYYY-MM-DD, or "none", or "notice".'),
+    "replace_frequency": _("Choose one of the SCS replace frequencies."),
+}
+
+
+class PatchMetadataForm(forms.SelfHandlingForm):
+    """SCS patch metadata of one image; an emptied field removes its property."""
+
+    image_name = django_forms.CharField(
+        label=_("Family (image_name)"),
+        required=False,
+        max_length=255,
+        help_text=_("Builds with the same family name are one lineage."),
+    )
+    image_build_date = django_forms.CharField(
+        label=_("Build date"), required=False, help_text=_("YYYY-MM-DD")
+    )
+    patchlevel = django_forms.CharField(label=_("Patch level"), required=False, max_length=255)
+    replace_frequency = django_forms.ChoiceField(label=_("Replace frequency"), required=False)
+    provided_until = django_forms.CharField(
+        label=_("Provided until"),
+        required=False,
+        help_text=_('YYYY-MM-DD, "none" (no promise) or "notice" (until further notice).'),
+    )
+    maintained_until = django_forms.CharField(
+        label=_("Maintained until"),
+        required=False,
+        help_text=_('YYYY-MM-DD, "none" (no promise) or "notice" (until further notice).'),
+    )
+
+    def __init__(self, request, *args, image, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.image = image
+        choices = [("", _("(not set)"))] + [(item.value, item.value) for item in ReplaceFrequency]
+        # A value Glance holds that is not an SCS frequency stays visible, to be fixed.
+        current = image.properties.get("replace_frequency")
+        if current and current.lower() not in {value for value, _label in choices}:
+            choices.append((current, _("%s (not valid)") % current))
+        self.fields["replace_frequency"].choices = choices
+
+    def _clean_value(self, key):
+        value = self.cleaned_data.get(key)
+        try:
+            metadata_value(key, value)
+        except MetadataError as error:
+            raise ValidationError(METADATA_ERRORS[key], code="invalid") from error
+        return value
+
+    def clean_image_build_date(self):
+        return self._clean_value("image_build_date")
+
+    def clean_provided_until(self):
+        return self._clean_value("provided_until")
+
+    def clean_maintained_until(self):
+        return self._clean_value("maintained_until")
+
+    def clean_replace_frequency(self):
+        return self._clean_value("replace_frequency")
+
+    def handle(self, request, data):
+        try:
+            image = lifecycle_api.get_image(request, self.image.id)
+            patch = plan_metadata(image, {key: data.get(key) for key in METADATA_KEYS})
+            lifecycle_api.apply_patch(request, image.id, patch)
+        except Exception:
+            exceptions.handle(
+                request, _("Unable to update the patch metadata of %s.") % self.image.name
+            )
+            return False
+        if patch.empty:
+            messages.info(request, _("Nothing changed on %s.") % image.name)
+        else:
+            messages.success(request, _("Updated the patch metadata of %s.") % image.name)
+        return True

@@ -1,0 +1,125 @@
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from horizon import exceptions, forms, messages
+from horizon.utils import memoized
+
+from patch_dashboard.api import lifecycle as lifecycle_api
+from patch_dashboard.content import inventory
+from patch_dashboard.content.image_lifecycle import forms as lifecycle_forms
+from patch_dashboard.content.image_lifecycle import rows as lifecycle_rows
+from patch_dashboard.content.image_lifecycle import tables as lifecycle_tables
+from patch_dashboard.content.image_patch_status import views as project_views
+from patch_dashboard.lifecycle.actions import METADATA_KEYS, default_replacement
+
+INDEX_URL = "horizon:admin:image_lifecycle:index"
+
+
+class IndexView(project_views.IndexView):
+    """Every image in the cloud, with instances counted across all projects."""
+
+    table_class = lifecycle_tables.ImageLifecycleTable
+    template_name = "admin/image_lifecycle/index.html"
+    page_title = _("Image Lifecycle")
+
+    def load_inventory(self):
+        return inventory.load(self.request, all_projects=True)
+
+    def build_rows(self, loaded):
+        return lifecycle_rows.lifecycle_rows(
+            loaded.assessment, instances_known=loaded.servers is not None
+        )
+
+
+class DeprecateView(forms.ModalFormView):
+    form_class = lifecycle_forms.DeprecateForm
+    template_name = "admin/image_lifecycle/deprecate.html"
+    modal_id = "deprecate_image_modal"
+    form_id = "deprecate_image_form"
+    page_title = _("Deprecate Images")
+    submit_label = _("Deprecate")
+    submit_url = reverse_lazy("horizon:admin:image_lifecycle:deprecate")
+    success_url = reverse_lazy(INDEX_URL)
+
+    @memoized.memoized_method
+    def loaded(self):
+        # Servers of every project for the impact, flavors for where they would go.
+        return inventory.load(self.request, flavors=True, all_projects=True)
+
+    def requested_ids(self):
+        if self.request.method == "POST":
+            return self.request.POST.getlist("images")
+        return self.request.GET.getlist("image")
+
+    def get(self, request, *args, **kwargs):
+        known = self.loaded().assessment.images
+        if not self.requested_ids() or any(i not in known for i in self.requested_ids()):
+            messages.error(request, _("Select images that exist."))
+            raise exceptions.Http302(reverse(INDEX_URL))
+        return super().get(request, *args, **kwargs)
+
+    def get_initial(self):
+        image_ids = self.requested_ids()
+        replacement = default_replacement(self.loaded().assessment.images, image_ids) or ""
+        return {
+            "images": image_ids,
+            "replacement": replacement,
+            "previewed_replacement": replacement,
+        }
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        loaded = self.loaded()
+        kwargs["cloud"] = loaded.assessment
+        kwargs["flavors"] = loaded.flavors or []
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["obsolete"] = self.form_class.obsolete
+        context["instances_known"] = self.loaded().servers is not None
+        return context
+
+
+class ObsoleteView(DeprecateView):
+    form_class = lifecycle_forms.ObsoleteForm
+    modal_id = "obsolete_image_modal"
+    form_id = "obsolete_image_form"
+    page_title = _("Mark Images Obsolete")
+    submit_label = _("Mark Obsolete")
+    submit_url = reverse_lazy("horizon:admin:image_lifecycle:obsolete")
+
+
+class MetadataView(forms.ModalFormView):
+    form_class = lifecycle_forms.PatchMetadataForm
+    template_name = "admin/image_lifecycle/metadata.html"
+    modal_id = "patch_metadata_modal"
+    form_id = "patch_metadata_form"
+    page_title = _("Edit Patch Metadata")
+    submit_label = _("Save")
+    success_url = reverse_lazy(INDEX_URL)
+
+    @memoized.memoized_method
+    def get_object(self):
+        try:
+            return lifecycle_api.get_image(self.request, self.kwargs["image_id"])
+        except Exception:
+            exceptions.handle(
+                self.request, _("Unable to retrieve the image."), redirect=reverse(INDEX_URL)
+            )
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["image"] = self.get_object()
+        return kwargs
+
+    def get_initial(self):
+        properties = self.get_object().properties
+        return {key: properties.get(key, "") for key in METADATA_KEYS}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["image"] = self.get_object()
+        context["submit_url"] = reverse(
+            "horizon:admin:image_lifecycle:metadata", args=[self.kwargs["image_id"]]
+        )
+        return context
