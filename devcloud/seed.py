@@ -311,6 +311,10 @@ def main():
 
     log("flavors")
     flavors = ensure_flavors(admin, projects)
+    # The seed fills most of Nova's default quota (10 instances); leave room for a person
+    # (and the tests) to launch replacements from the wizard.
+    for project in projects.values():
+        admin.set_compute_quotas(project.id, instances=40, cores=80, ram=81920)
 
     log("images: families, builds and states (valid qcow2 uploads)")
     g = Images(admin)

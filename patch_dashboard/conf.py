@@ -13,6 +13,9 @@ DEFAULTS = {
     # Page size the plugin asks Nova for when it pages through servers. Keep it equal to or
     # below Nova's [api] max_limit (default 1000): a shorter page is taken as the last one.
     "PATCH_DASHBOARD_NOVA_PAGE_SIZE": 1000,
+    # Launch Instance wizard: refuse launches from deprecated or obsolete images (the
+    # wizard shows why and offers the latest build). Off by default: nothing is blocked.
+    "PATCH_DASHBOARD_BLOCK_DEPRECATED_LAUNCH": False,
 }
 
 
@@ -27,3 +30,7 @@ def include_hidden_images() -> bool:
 
 def nova_page_size() -> int:
     return int(get("PATCH_DASHBOARD_NOVA_PAGE_SIZE"))
+
+
+def block_deprecated_launch() -> bool:
+    return bool(get("PATCH_DASHBOARD_BLOCK_DEPRECATED_LAUNCH"))

@@ -6,7 +6,8 @@
   wizard's security-group list calls Neutron unconditionally and the wizard
   greets the user with "Unable to retrieve the security groups".  When the
   catalog has no network service, the list is empty instead (demo-only shim,
-  applied here and nowhere else).
+  applied here and nowhere else);
+- likewise servers launched from the wizard get ``nics="none"``.
 """
 
 import os
@@ -32,6 +33,19 @@ def _security_group_list_without_network(request, *args, **kwargs):
 
 
 api.neutron.security_group_list = _security_group_list_without_network
+
+# No network service either for the servers the wizard creates: it sends no nics, and Nova
+# >= 2.37 requires "none" then (novaclient refuses an empty list). Demo-only shim.
+from novaclient.v2 import servers as _servers  # noqa: E402
+
+_server_create = _servers.ServerManager.create
+
+
+def _server_create_without_network(self, name, image, flavor, *args, nics=None, **kwargs):
+    return _server_create(self, name, image, flavor, *args, nics=nics or "none", **kwargs)
+
+
+_servers.ServerManager.create = _server_create_without_network
 
 
 class _StaticFromRoot(StaticFilesHandler):

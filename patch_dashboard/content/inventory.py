@@ -7,11 +7,12 @@ shows what the other services returned.
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from django.contrib import auth
 from django.utils.translation import gettext_lazy as _
 from horizon import exceptions
-from openstack_dashboard.utils import futurist_utils
 
 from patch_dashboard.api import compute, images
+from patch_dashboard.api.parallel import call_parallel
 from patch_dashboard.lifecycle import (
     CloudAssessment,
     FlavorRecord,
@@ -33,6 +34,12 @@ def _guarded(call, message):
     def run(request, **kwargs):
         try:
             return call(request, **kwargs)
+        except exceptions.UNAUTHORIZED as error:
+            # The token was revoked or expired early. Horizon alone answers 403 with a "Login"
+            # link that leads back here (the session still looks logged in): end the session
+            # so its middleware sends the user to the login page.
+            auth.logout(request)
+            raise exceptions.NotAuthenticated(_("Please log in again.")) from error
         except Exception:
             exceptions.handle(request, message)
             return None
@@ -56,10 +63,14 @@ def load(request, *, servers: bool = True, flavors: bool = False, all_projects: 
         calls.append((_list_servers, [request], {"all_projects": all_projects}))
     if flavors:
         calls.append((_list_flavors, [request]))
-    results = list(futurist_utils.call_functions_parallel(*calls))
+    results = list(call_parallel(*calls))
     image_list = results.pop(0)
     server_list = results.pop(0) if servers else None
     flavor_list = results.pop(0) if flavors else None
+    if image_list is None:
+        # Without the images every instance would look as if its image were deleted: judge
+        # none (the pages show instances as unknown) rather than all of them wrongly.
+        server_list = None
     assessment = assess_cloud(
         images=image_list or [],
         servers=server_list or [],

@@ -260,6 +260,11 @@ class PatchMetadataForm(forms.SelfHandlingForm):
         if current and current.lower() not in {value for value, _label in choices}:
             choices.append((current, _("%s (not valid)") % current))
         self.fields["replace_frequency"].choices = choices
+        # The values the dialog showed go back with the form (Django's hidden initials), so a
+        # save writes only what this admin changed: another admin's edit of another key
+        # since the dialog opened is kept, not overwritten with the value shown here.
+        for key in METADATA_KEYS:
+            self.fields[key].show_hidden_initial = True
 
     def _clean_value(self, key):
         value = self.cleaned_data.get(key)
@@ -281,10 +286,19 @@ class PatchMetadataForm(forms.SelfHandlingForm):
     def clean_replace_frequency(self):
         return self._clean_value("replace_frequency")
 
+    def edited_keys(self):
+        """Keys changed from what the dialog showed; every key when a client (a script, an
+        old page) sent no shown values, compared then with the image as Glance holds it."""
+        return [
+            key
+            for key in METADATA_KEYS
+            if key in self.changed_data or self[key].html_initial_name not in self.data
+        ]
+
     def handle(self, request, data):
         try:
             image = lifecycle_api.get_image(request, self.image.id)
-            patch = plan_metadata(image, {key: data.get(key) for key in METADATA_KEYS})
+            patch = plan_metadata(image, {key: data.get(key) for key in self.edited_keys()})
             lifecycle_api.apply_patch(request, image.id, patch)
         except Exception:
             exceptions.handle(

@@ -5,6 +5,8 @@ from django.utils.translation import pgettext_lazy
 from horizon import tables
 
 from patch_dashboard.content import presentation
+from patch_dashboard.content.launch import LaunchWizardAction
+from patch_dashboard.lifecycle import PatchState
 
 DETAIL_URL = "horizon:project:image_patch_status:detail"
 
@@ -54,6 +56,25 @@ class ImageFilterAction(tables.FilterAction):
     name = "filter"
 
 
+def recommended_image_id(row):
+    """The image to launch instead of ``row``: its replacement, or itself when current."""
+    if row.replacement_id:
+        return row.replacement_id
+    if row.state is PatchState.CURRENT and row.status == "active":
+        return row.id
+    return None
+
+
+class LaunchRecommended(LaunchWizardAction):
+    """The wizard on the recommended build: the replacement, or the image when current."""
+
+    name = "launch_recommended"
+    verbose_name = _("Launch from recommended")
+
+    def image_id_of(self, datum):
+        return recommended_image_id(datum)
+
+
 class ImagePatchStatusTable(tables.DataTable):
     name = tables.WrappingColumn("name", verbose_name=_("Image"), link=detail_link)
     family = tables.Column(show_family, verbose_name=_("Family"))
@@ -78,6 +99,7 @@ class ImagePatchStatusTable(tables.DataTable):
         name = "image_patch_status"
         verbose_name = _("Image Patch Status")
         table_actions = (ImageFilterAction,)
+        row_actions = (LaunchRecommended,)
         status_columns = ["state"]
         # No polling: a row's state does not change while the page is open.
         multi_select = False
@@ -104,4 +126,5 @@ class LineageTable(tables.DataTable):
     class Meta:
         name = "lineage"
         verbose_name = _("Family lineage")
+        row_actions = (LaunchRecommended,)
         multi_select = False

@@ -6,6 +6,7 @@ from horizon import exceptions, messages, tables
 from openstack_dashboard import api
 
 from patch_dashboard.content import presentation
+from patch_dashboard.content.launch import LaunchReplacement
 
 IMAGE_DETAIL_URL = "horizon:project:image_patch_status:detail"
 INDEX_URL = "horizon:project:outdated_instances:index"
@@ -40,33 +41,6 @@ def show_recommended_image(row):
 
 def instance_link(row):
     return reverse("horizon:project:instances:detail", args=[row.id])
-
-
-class LaunchReplacement(tables.LinkAction):
-    """Opens Horizon's Launch Instance wizard on the recommended image (as Images does)."""
-
-    name = "launch_replacement"
-    verbose_name = _("Launch Replacement")
-    icon = "cloud-upload"
-    classes = ("btn-launch",)
-    ajax = False
-    policy_rules = (("compute", "os_compute_api:servers:create"),)
-
-    def allowed(self, request, datum=None):
-        return datum is not None and bool(datum.recommended_image_id)
-
-    def get_link_url(self, datum):
-        success_url = reverse(INDEX_URL)
-        self.attrs.update(
-            {
-                "ng-controller": "LaunchInstanceModalController as modal",
-                "ng-click": "modal.openLaunchInstanceWizard({successUrl: '%s', imageId: '%s'})"
-                % (success_url, datum.recommended_image_id),
-                "title": _("Recommended flavor: %s") % (datum.recommended_flavor_name or "-"),
-                "data-recommended-flavor": datum.recommended_flavor_name or "",
-            }
-        )
-        return "javascript:void(0);"
 
 
 class RebuildWithRecommended(tables.BatchAction):

@@ -1,3 +1,4 @@
+from django import shortcuts
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from horizon import tables
@@ -49,5 +50,8 @@ class ExportView(generic.View):
 
     def get(self, request, *args, **kwargs):
         loaded = inventory.load(request, flavors=True)
+        if loaded.servers is None:
+            # Not an empty CSV that reads "no instances": the panel, with the error message.
+            return shortcuts.redirect("horizon:project:outdated_instances:index")
         rows = instance_rows.instance_rows(loaded.assessment)
         return export.instances_csv(rows, filename="outdated-instances.csv")

@@ -1,3 +1,4 @@
+from django import shortcuts
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from horizon import exceptions, tables
@@ -116,6 +117,9 @@ class ExportView(generic.View):
 
     def get(self, request, *args, **kwargs):
         loaded, names = load_everything(request)
+        if loaded.servers is None:
+            # Not an empty CSV that reads "no instances": the panel, with the error message.
+            return shortcuts.redirect("horizon:admin:patch_compliance:index")
         rows = instance_rows.instance_rows(loaded.assessment, project_names=names)
         rows = instance_rows.select(rows, **filters_of(request))
         return export.instances_csv(rows, filename="patch-compliance.csv")

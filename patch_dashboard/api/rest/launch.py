@@ -1,0 +1,410 @@
+"""Launch guidance for Horizon's Launch Instance wizard, as JSON under ``/api/patch_dashboard/``.
+
+``images/states/``: every image the user can see with its patch state, reason and place in
+its family (one Glance listing), for the badges and the order of the Source step.
+``images/<id>/guidance/[?flavor_id=]``: one image's state and reason, the build to move to,
+the flavor to use and why it fits, and why each other flavor does not (one Glance and one
+Nova listing). The rules all come from :mod:`patch_dashboard.lifecycle`; this module only
+fetches with the user's token, calls the core and words the answer.
+"""
+
+import logging
+import uuid
+from collections.abc import Mapping
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import generic
+from horizon import exceptions
+from openstack_dashboard import policy
+from openstack_dashboard.api.rest import urls
+from openstack_dashboard.api.rest import utils as rest_utils
+from openstack_dashboard.utils import futurist_utils
+
+from patch_dashboard import conf
+from patch_dashboard.api import compute, images
+from patch_dashboard.content import inventory, presentation
+from patch_dashboard.lifecycle import (
+    FlavorRecord,
+    ImageAssessment,
+    ImageRecord,
+    PatchState,
+    assess_images,
+    flavor_fit,
+    recommend_flavor,
+)
+
+LOG = logging.getLogger(__name__)
+
+# States the wizard warns about (UNKNOWN is shown as a badge, not as a warning).
+NEEDS_ATTENTION = frozenset(
+    {
+        PatchState.OBSOLETE,
+        PatchState.DEPRECATED,
+        PatchState.END_OF_LIFE,
+        PatchState.SUPERSEDED,
+        PatchState.STALE,
+    }
+)
+# What PATCH_DASHBOARD_BLOCK_DEPRECATED_LAUNCH refuses.
+BLOCKABLE = frozenset({PatchState.DEPRECATED, PatchState.OBSOLETE})
+IMAGE_RULES = (("image", "get_images"),)
+
+
+# ---------------------------------------------------------------- fetching
+
+
+def _check_policy(request) -> None:
+    if not policy.check(IMAGE_RULES, request):
+        raise rest_utils.AjaxError(403, _("You are not allowed to list images."))
+
+
+def _fetch(request, *, with_flavors: bool):
+    """Images (and flavors) with the user's token, one listing per service, in parallel.
+
+    An expired token stays a 401 (Horizon's JS sends the user to the login page); any
+    other failure of a service becomes a 503 naming it, never a 500.
+    """
+
+    def guarded(call, message):
+        def run():
+            try:
+                return call(request)
+            except exceptions.UNAUTHORIZED:
+                raise
+            except Exception as error:
+                LOG.warning("patch_dashboard launch guidance: %s: %s", message, error)
+                raise rest_utils.AjaxError(503, message) from error
+
+        return run
+
+    calls = [guarded(images.list_images, _("Unable to retrieve images."))]
+    if with_flavors:
+        calls.append(guarded(compute.list_flavors, _("Unable to retrieve flavors.")))
+    results = futurist_utils.call_functions_parallel(*calls)
+    return results[0], (results[1] if with_flavors else None)
+
+
+def _valid_image_id(image_id: str) -> bool:
+    # Glance image ids are UUIDs; anything else is a malformed request, not a missing image.
+    try:
+        uuid.UUID(image_id)
+    except ValueError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- wording
+
+
+def _day(value) -> str | None:
+    return value.date().isoformat() if hasattr(value, "date") else value.isoformat()
+
+
+def state_reason(assessment: ImageAssessment, latest: ImageRecord | None) -> str:
+    """Why an image has its state, in a person's words."""
+    image = assessment.image
+    state = assessment.state
+    family = assessment.family.label
+    why = image.deprecation_reason
+    if state is PatchState.OBSOLETE:
+        if image.obsolete_at is not None:
+            text = _("Obsolete since %(date)s.") % {"date": _day(image.obsolete_at)}
+        else:
+            text = _("Obsolete: this image is no longer to be used.")
+        return f"{text} {why}" if why else text
+    if state is PatchState.DEPRECATED:
+        if image.deprecated_at is not None:
+            text = _("Deprecated since %(date)s.") % {"date": _day(image.deprecated_at)}
+        else:
+            text = _("Deprecated.")
+        return f"{text} {why}" if why else text
+    if state is PatchState.END_OF_LIFE:
+        # The earliest promised date is the one that has passed.
+        ends = [day for day in (image.provided_until, image.maintained_until) if day]
+        return _("End of life since %(date)s: it gets no more updates.") % {
+            "date": min(ends).isoformat()
+        }
+    if state is PatchState.SUPERSEDED:
+        count = assessment.builds_behind
+        newer = ngettext(
+            "Superseded: %(count)d newer build of %(family)s exists.",
+            "Superseded: %(count)d newer builds of %(family)s exist.",
+            count,
+        ) % {"count": count, "family": family}
+        if latest is not None:
+            newer += " " + _("The latest is %(name)s.") % {"name": latest.name}
+        return newer
+    if state is PatchState.STALE:
+        return _("Stale: built on %(date)s, but %(family)s is to be rebuilt %(frequency)s.") % {
+            "date": image.build_date.isoformat() if image.build_date else "?",
+            "family": family,
+            "frequency": image.replace_frequency.value if image.replace_frequency else "?",
+        }
+    if state is PatchState.UNKNOWN:
+        return _(
+            "Unknown: the image has no build date and no family, so its patch level "
+            "cannot be judged."
+        )
+    return _("Current: the latest usable build of %(family)s.") % {"family": family}
+
+
+def _misfit_text(key: str, image: ImageRecord, flavor: FlavorRecord) -> str:
+    """Why ``flavor`` cannot boot ``image``, for one reason word of :func:`flavor_fit`."""
+    if key == "min_ram":
+        return _("The image needs at least %(min)s MB of RAM; this flavor has %(ram)s MB.") % {
+            "min": image.min_ram,
+            "ram": flavor.ram,
+        }
+    if key == "min_disk":
+        return _(
+            "The image needs a root disk of at least %(min)s GB; this flavor has %(disk)s GB."
+        ) % {"min": image.min_disk, "disk": flavor.disk}
+    offered = flavor.extra_specs.get(key)
+    if key.startswith("trait:"):
+        return _("The image marks %(trait)s %(wanted)s; this flavor marks it %(offered)s.") % {
+            "trait": key,
+            "wanted": image.requirements.get(key, "?"),
+            "offered": offered or "?",
+        }
+    image_key = "hw_" + key[3:]
+    wanted = image.requirements.get(image_key, "?")
+    if offered is None:
+        return _("The image asks for %(key)s=%(wanted)s; this flavor does not allow it.") % {
+            "key": image_key,
+            "wanted": wanted,
+        }
+    return _("The image asks for %(key)s=%(wanted)s; this flavor sets %(spec)s=%(offered)s.") % {
+        "key": image_key,
+        "wanted": wanted,
+        "spec": key,
+        "offered": offered,
+    }
+
+
+def _fit_texts(image: ImageRecord, flavor: FlavorRecord) -> list[dict[str, str]]:
+    """Why a fitting flavor fits: each requirement of the image, met."""
+    why = []
+    if image.min_ram:
+        text = _("%(ram)s MB of RAM, at least the %(min)s MB the image needs.")
+    else:
+        text = _("%(ram)s MB of RAM; the image sets no minimum.")
+    why.append({"requirement": "min_ram", "text": text % {"ram": flavor.ram, "min": image.min_ram}})
+    if flavor.disk == 0:
+        text = _("Its root disk is sized from the image.")
+    elif image.min_disk:
+        text = _("A %(disk)s GB root disk, at least the %(min)s GB the image needs.")
+    else:
+        text = _("A %(disk)s GB root disk; the image sets no minimum.")
+    why.append(
+        {"requirement": "min_disk", "text": text % {"disk": flavor.disk, "min": image.min_disk}}
+    )
+    free = []
+    for key, wanted in sorted(image.requirements.items()):
+        spec = key if key.startswith("trait:") else "hw:" + key[3:]
+        offered = flavor.extra_specs.get(spec)
+        if offered is None:
+            free.append(key)
+            continue
+        text = _("%(key)s=%(wanted)s: compatible with the flavor's %(spec)s=%(offered)s.")
+        why.append(
+            {
+                "requirement": key,
+                "text": text % {"key": key, "wanted": wanted, "spec": spec, "offered": offered},
+            }
+        )
+    if free:
+        why.append(
+            {
+                "requirement": ",".join(free),
+                "text": ngettext(
+                    "%(keys)s: the flavor does not restrict it.",
+                    "%(keys)s: the flavor does not restrict them.",
+                    len(free),
+                )
+                % {"keys": ", ".join(free)},
+            }
+        )
+    return why
+
+
+# ---------------------------------------------------------------- answers
+
+
+def _image_brief(assessment: ImageAssessment) -> dict:
+    image = assessment.image
+    return {
+        "id": image.id,
+        "name": image.name,
+        "build_date": image.build_date.isoformat() if image.build_date else None,
+        "state": assessment.state.value,
+        "state_label": str(presentation.STATE_LABELS[assessment.state]),
+        "label_class": presentation.STATE_LABEL_CLASS[assessment.state],
+    }
+
+
+def _latest(assessment: ImageAssessment, assessed: Mapping[str, ImageAssessment]):
+    """The build to move to, when it is another visible image."""
+    target = assessment.recommendation.image_id
+    if target is None or target == assessment.image.id:
+        return None
+    return assessed.get(target)
+
+
+def _image_state(
+    assessment: ImageAssessment, assessed: Mapping[str, ImageAssessment], *, block: bool
+) -> dict:
+    latest = _latest(assessment, assessed)
+    blocked = block and not BLOCKABLE.isdisjoint(assessment.flags)
+    answer = _image_brief(assessment)
+    answer.update(
+        flags=sorted(flag.value for flag in assessment.flags),
+        family=assessment.family.key,
+        family_label=assessment.family.label,
+        family_builds=len(assessment.family.builds),
+        reason=state_reason(assessment, latest.image if latest else None),
+        deprecation_reason=assessment.image.deprecation_reason,
+        needs_attention=assessment.state in NEEDS_ATTENTION,
+        recommended=assessment.recommendation.image_id == assessment.image.id,
+        recommended_image=_image_brief(latest) if latest else None,
+        recommendation_problem=(
+            {
+                "problem": assessment.recommendation.problem.value,
+                "image_id": assessment.recommendation.problem_id,
+            }
+            if assessment.recommendation.problem
+            else None
+        ),
+        launch_blocked=blocked,
+        block_reason=(
+            _("Your cloud does not allow launching from deprecated or obsolete images.")
+            if blocked
+            else None
+        ),
+    )
+    return answer
+
+
+def _display_order(assessed: Mapping[str, ImageAssessment]) -> dict[str, int]:
+    """Image id -> position: families together, the recommended build first in each,
+    then the other builds newest first, snapshots last."""
+
+    def key(assessment: ImageAssessment):
+        family = assessment.family
+        image = assessment.image
+        if assessment.recommendation.image_id == image.id:
+            rank = 0
+        elif image.id in family.builds:
+            rank = 1 + family.builds.index(image.id)
+        else:
+            rank = 1 + len(family.builds)
+        return (family.label.casefold(), family.key, rank, image.name.casefold(), image.id)
+
+    ordered = sorted(assessed.values(), key=key)
+    return {assessment.image.id: index for index, assessment in enumerate(ordered)}
+
+
+def _flavor_brief(flavor: FlavorRecord) -> dict:
+    return {
+        "id": flavor.id,
+        "name": flavor.name,
+        "vcpus": flavor.vcpus,
+        "ram": flavor.ram,
+        "disk": flavor.disk,
+    }
+
+
+@urls.register
+class ImageStates(generic.View):
+    """Patch state of every image the user can see, for the badges in image lists."""
+
+    url_regex = r"patch_dashboard/images/states/$"
+
+    @rest_utils.ajax()
+    def get(self, request):
+        _check_policy(request)
+        image_list, _unused = _fetch(request, with_flavors=False)
+        assessed = assess_images(image_list, now=inventory.utcnow())
+        block = conf.block_deprecated_launch()
+        order = _display_order(assessed)
+        states = {}
+        for image_id, assessment in assessed.items():
+            states[image_id] = _image_state(assessment, assessed, block=block)
+            states[image_id]["order"] = order[image_id]
+        return {"block_deprecated_launch": block, "images": states}
+
+
+@urls.register
+class LaunchGuidance(generic.View):
+    """One image: its state and reason, the build to move to, and the flavor to use.
+
+    ``flavor_id`` (optional) is the flavor the user has now (say, of an instance being
+    replaced); it is recommended again when it fits the image.
+    """
+
+    url_regex = r"patch_dashboard/images/(?P<image_id>[^/]+)/guidance/$"
+
+    @rest_utils.ajax()
+    def get(self, request, image_id):
+        if not _valid_image_id(image_id):
+            raise rest_utils.AjaxError(400, _("%s is not a valid image id.") % image_id[:80])
+        _check_policy(request)
+        flavor_id = request.GET.get("flavor_id") or None
+        image_list, flavor_list = _fetch(request, with_flavors=True)
+        assessed = assess_images(image_list, now=inventory.utcnow())
+        assessment = assessed.get(image_id)
+        if assessment is None:
+            raise rest_utils.AjaxError(
+                404, _("Image %s was not found or is not visible to you.") % image_id
+            )
+        current = None
+        if flavor_id is not None:
+            current = next((f for f in flavor_list if f.id == flavor_id), None)
+            if current is None:
+                raise rest_utils.AjaxError(
+                    400,
+                    _("Flavor %s was not found or is not available to your project.")
+                    % flavor_id[:80],
+                )
+        block = conf.block_deprecated_launch()
+        answer = _image_state(assessment, assessed, block=block)
+        answer["block_deprecated_launch"] = block
+        image = assessment.image
+        answer["recommended_flavor"] = self._recommended(image, flavor_list, current)
+        latest = _latest(assessment, assessed)
+        if latest is not None:
+            answer["recommended_image"]["recommended_flavor"] = self._recommended(
+                latest.image, flavor_list, current
+            )
+        answer["flavors"] = []
+        for flavor in flavor_list:
+            fit = flavor_fit(image, flavor)
+            answer["flavors"].append(
+                dict(
+                    _flavor_brief(flavor),
+                    fits=fit.fits,
+                    reasons=[
+                        {"requirement": key, "text": _misfit_text(key, image, flavor)}
+                        for key in fit.reasons
+                    ],
+                )
+            )
+        return answer
+
+    @staticmethod
+    def _recommended(image: ImageRecord, flavor_list, current: FlavorRecord | None):
+        flavor = recommend_flavor(image, flavor_list, current=current)
+        if flavor is None:
+            return None
+        kept = current is not None and flavor.id == current.id
+        choice = (
+            _("Your current flavor, and it fits the image.")
+            if kept
+            else _("The smallest flavor that fits the image.")
+        )
+        return dict(
+            _flavor_brief(flavor),
+            is_current=kept,
+            choice=choice,
+            why=_fit_texts(image, flavor),
+        )

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class PatchDashboardConfig(AppConfig):
+    name = "patch_dashboard"
+    verbose_name = "Patch Dashboard"
+
+    def ready(self):
+        # Importing the REST package runs its @urls.register decorators, which add the
+        # plugin's JSON endpoints under Horizon's /api/ before the first request.
+        from patch_dashboard.api import rest  # noqa: F401
