@@ -12,9 +12,14 @@ from patch_dashboard.lifecycle import FlavorRecord, ServerRecord, parse_flavor, 
 
 
 def _payload(resource: Any) -> Mapping[str, Any]:
+    """The API's dict behind Horizon's wrapper, read only (never modified)."""
     inner = getattr(resource, "_apiresource", resource)
     if isinstance(inner, Mapping):
         return inner
+    # novaclient's to_dict() deep-copies the whole server (~0.2 ms each); parsing only reads.
+    info = getattr(inner, "_info", None)
+    if isinstance(info, Mapping):
+        return info
     to_dict = getattr(inner, "to_dict", None)
     if to_dict is not None:
         return to_dict()
