@@ -11,7 +11,7 @@ export TMPDIR := $(CURDIR)/.tmp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: venv system-deps lint fmt check test test-fast test-unit test-views test-integration \
-        test-browser demo demo-stop demo-clean bench lock clean
+        test-browser demo demo-stop demo-clean bench bench-quick lock clean
 
 venv: $(STAMP)
 
@@ -74,6 +74,9 @@ demo-clean:
 
 bench: venv
 	$(PY) -m tools.bench
+
+bench-quick: venv
+	$(PY) -m tools.bench --quick --skip-cloud
 
 clean:
 	rm -rf build dist *.egg-info .tmp .pytest_cache .mypy_cache .ruff_cache

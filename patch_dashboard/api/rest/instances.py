@@ -11,9 +11,9 @@ from django.views import generic
 from horizon import exceptions
 from openstack_dashboard.api.rest import urls
 from openstack_dashboard.api.rest import utils as rest_utils
-from openstack_dashboard.utils import futurist_utils
 
 from patch_dashboard.api import compute, images
+from patch_dashboard.api.parallel import call_parallel
 from patch_dashboard.content import instance_rows, inventory
 from patch_dashboard.lifecycle import assess_cloud
 
@@ -36,7 +36,7 @@ class ProjectInstances(generic.View):
 
     @rest_utils.ajax()
     def get(self, request):
-        image_list, server_list, flavor_list = futurist_utils.call_functions_parallel(
+        image_list, server_list, flavor_list = call_parallel(
             (_strict(images.list_images, _("Unable to retrieve images.")), [request]),
             (_strict(compute.list_servers, _("Unable to retrieve instances.")), [request]),
             (_strict(compute.list_flavors, _("Unable to retrieve flavors.")), [request]),

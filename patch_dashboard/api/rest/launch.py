@@ -19,10 +19,10 @@ from horizon import exceptions
 from openstack_dashboard import policy
 from openstack_dashboard.api.rest import urls
 from openstack_dashboard.api.rest import utils as rest_utils
-from openstack_dashboard.utils import futurist_utils
 
 from patch_dashboard import conf
 from patch_dashboard.api import compute, images
+from patch_dashboard.api.parallel import call_parallel
 from patch_dashboard.content import inventory, presentation
 from patch_dashboard.lifecycle import (
     FlavorRecord,
@@ -81,7 +81,7 @@ def _fetch(request, *, with_flavors: bool):
     calls = [guarded(images.list_images, _("Unable to retrieve images."))]
     if with_flavors:
         calls.append(guarded(compute.list_flavors, _("Unable to retrieve flavors.")))
-    results = futurist_utils.call_functions_parallel(*calls)
+    results = call_parallel(*calls)
     return results[0], (results[1] if with_flavors else None)
 
 
