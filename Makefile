@@ -11,7 +11,7 @@ export TMPDIR := $(CURDIR)/.tmp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: venv system-deps lint fmt check test test-fast test-unit test-views test-integration \
-        test-browser demo demo-stop demo-clean bench bench-quick lock clean
+        test-browser test-load demo demo-stop demo-clean bench bench-quick lock clean
 
 venv: $(STAMP)
 
@@ -62,6 +62,9 @@ test-integration: venv
 
 test-browser: venv system-deps
 	$(PY) -m pytest -m browser -q
+
+test-load: venv
+	$(PY) -m pytest -m load -q -s
 
 demo:
 	@bash devcloud/cloud.sh up

@@ -11,6 +11,7 @@ so a tag added by someone else between its read and its write would be lost.
 """
 
 import json
+import logging
 
 from openstack_dashboard import api
 from openstack_dashboard.contrib.developer.profiler import api as profiler
@@ -20,6 +21,7 @@ from patch_dashboard.lifecycle import ImageRecord, parse_image
 from patch_dashboard.lifecycle.actions import PropertyPatch
 
 JSON_PATCH = "application/openstack-images-v2.1-json-patch"
+LOG = logging.getLogger(__name__)
 
 
 @profiler.trace
@@ -43,13 +45,23 @@ def patch_properties(request, image_id: str, operations: list[dict]) -> None:
 
 @profiler.trace
 def apply_patch(request, image_id: str, patch: PropertyPatch) -> None:
-    """Carry out one planned change.
+    """Carry out one planned change, all of it or nothing.
 
-    Order makes a half-done action safe to repeat: reactivate before the record is removed,
-    deactivate after it is written (restore reactivates only a deactivated image).
+    Restore reactivates before its record is removed, so a half-done restore is safe to
+    repeat. Obsolete deactivates first: when Glance refuses, nothing has been written; when
+    the properties then fail, the image is reactivated and stays as it was.
     """
     if patch.reactivate:
         api.glance.image_reactivate(request, image_id)
-    patch_properties(request, image_id, patch.operations())
-    if patch.deactivate:
-        api.glance.image_deactivate(request, image_id)
+    if not patch.deactivate:
+        patch_properties(request, image_id, patch.operations())
+        return
+    api.glance.image_deactivate(request, image_id)
+    try:
+        patch_properties(request, image_id, patch.operations())
+    except Exception:
+        try:
+            api.glance.image_reactivate(request, image_id)
+        except Exception:
+            LOG.exception("image %s left deactivated after a failed obsolete", image_id)
+        raise

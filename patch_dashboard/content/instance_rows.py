@@ -2,7 +2,7 @@
 Compliance panel, their CSV exports and the JSON endpoint (presentation only, no rules)."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from patch_dashboard.content import presentation
 from patch_dashboard.lifecycle import (
@@ -69,8 +69,21 @@ class InstanceRow:
 
 
 def instance_row(
-    instance: InstanceAssessment, *, project_names: Mapping[str, str] | None = None
+    instance: InstanceAssessment,
+    *,
+    project_names: Mapping[str, str] | None = None,
+    images_known: bool = True,
 ) -> InstanceRow:
+    """One row; without Glance's list (``images_known`` False) an image is unknown, not gone."""
+    if not images_known and instance.image is None and instance.image_id is not None:
+        row = instance_row(instance, project_names=project_names)
+        return replace(
+            row,
+            image_state=PatchState.UNKNOWN.value,
+            family_key=PatchState.UNKNOWN.value,
+            family_label=str(presentation.IMAGES_UNAVAILABLE),
+            reasons=(str(presentation.IMAGES_UNAVAILABLE),),
+        )
     server = instance.server
     image = instance.image
     recommended = instance.recommended_image
@@ -107,11 +120,17 @@ def instance_row(
 
 
 def instance_rows(
-    cloud: CloudAssessment, *, project_names: Mapping[str, str] | None = None
+    cloud: CloudAssessment,
+    *,
+    project_names: Mapping[str, str] | None = None,
+    images_known: bool = True,
 ) -> list[InstanceRow]:
     """Every instance, most severe first, then by name."""
     severity = {state.value: index for index, state in enumerate(PatchState)}
-    rows = [instance_row(i, project_names=project_names) for i in cloud.instances]
+    rows = [
+        instance_row(i, project_names=project_names, images_known=images_known)
+        for i in cloud.instances
+    ]
     rows.sort(
         key=lambda row: (
             not row.outdated,

@@ -67,10 +67,6 @@ def load(request, *, servers: bool = True, flavors: bool = False, all_projects: 
     image_list = results.pop(0)
     server_list = results.pop(0) if servers else None
     flavor_list = results.pop(0) if flavors else None
-    if image_list is None:
-        # Without the images every instance would look as if its image were deleted: judge
-        # none (the pages show instances as unknown) rather than all of them wrongly.
-        server_list = None
     assessment = assess_cloud(
         images=image_list or [],
         servers=server_list or [],

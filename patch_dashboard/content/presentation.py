@@ -116,6 +116,7 @@ def reason_texts(instance: InstanceAssessment) -> list[str]:
 
 IMAGE_GONE_LABEL = _("(image deleted)")
 NO_IMAGE_LABEL = _("(no image)")
+IMAGES_UNAVAILABLE = _("Image unknown: the image list could not be retrieved")
 
 
 def image_state_badge(value: str):

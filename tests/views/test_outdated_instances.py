@@ -186,4 +186,9 @@ class OutdatedInstancesTests(TestCase):
         response = self.client.get(INDEX_URL)
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "Unable to retrieve images.")
-        self.assertEqual(len(response.context["table"].data), 5)
+        rows = response.context["table"].data
+        self.assertEqual(len(rows), 5)
+        # Not "image deleted" for all of them: unknown, and no compliance share claimed.
+        self.assertEqual({row.image_state for row in rows}, {"unknown"})
+        self.assertNotContains(response, 'data-patch-state="deleted"')
+        self.assertNotContains(response, "instances run on current images")

@@ -122,6 +122,9 @@ def state_reason(assessment: ImageAssessment, latest: ImageRecord | None) -> str
     if state is PatchState.END_OF_LIFE:
         # The earliest promised date is the one that has passed.
         ends = [day for day in (image.provided_until, image.maintained_until) if day]
+        if not ends:
+            # A snapshot inherits end of life from its base image, not the dates.
+            return _("End of life: the image it was made from gets no more updates.")
         return _("End of life since %(date)s: it gets no more updates.") % {
             "date": min(ends).isoformat()
         }

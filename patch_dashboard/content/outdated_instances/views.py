@@ -15,7 +15,8 @@ def compliance_context(loaded, rows):
         "current_count": count.current,
         "total_count": count.total,
         "share_percent": None if share is None else round(share * 100),
-        "instances_known": loaded.servers is not None,
+        # Without either list the share would be wrong: say nothing rather than 0 %.
+        "instances_known": loaded.servers is not None and loaded.images is not None,
         "outdated_count": sum(1 for row in rows if row.outdated),
     }
 
@@ -32,7 +33,9 @@ class IndexView(tables.DataTableView):
 
     def get_data(self):
         self.loaded = inventory.load(self.request, flavors=True)
-        rows = instance_rows.instance_rows(self.loaded.assessment)
+        rows = instance_rows.instance_rows(
+            self.loaded.assessment, images_known=self.loaded.images is not None
+        )
         self.all_rows = rows
         if not self.show_all():
             rows = [row for row in rows if row.outdated]
@@ -50,8 +53,9 @@ class ExportView(generic.View):
 
     def get(self, request, *args, **kwargs):
         loaded = inventory.load(request, flavors=True)
-        if loaded.servers is None:
-            # Not an empty CSV that reads "no instances": the panel, with the error message.
+        if loaded.servers is None or loaded.images is None:
+            # Not a CSV that reads "no instances" or "every image deleted": the panel, with
+            # the error message.
             return shortcuts.redirect("horizon:project:outdated_instances:index")
         rows = instance_rows.instance_rows(loaded.assessment)
         return export.instances_csv(rows, filename="outdated-instances.csv")

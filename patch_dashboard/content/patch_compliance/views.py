@@ -3,8 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from horizon import exceptions, tables
 from openstack_dashboard import api
-from openstack_dashboard.utils import futurist_utils
 
+from patch_dashboard.api.parallel import call_parallel
 from patch_dashboard.content import export, instance_rows, inventory, presentation
 from patch_dashboard.content.patch_compliance import tables as admin_tables
 from patch_dashboard.lifecycle import ComplianceCount, PatchState
@@ -23,7 +23,8 @@ def project_names(request):
 
 
 def load_everything(request):
-    loaded, names = futurist_utils.call_functions_parallel(
+    # Not futurist: its shutdown waits up to 1 s after the calls are done (api/parallel.py).
+    loaded, names = call_parallel(
         (inventory.load, [request], {"flavors": True, "all_projects": True}),
         (project_names, [request]),
     )
@@ -80,7 +81,9 @@ class IndexView(tables.DataTableView):
     def get_data(self):
         self.loaded, self.names = load_everything(self.request)
         self.all_rows = instance_rows.instance_rows(
-            self.loaded.assessment, project_names=self.names
+            self.loaded.assessment,
+            project_names=self.names,
+            images_known=self.loaded.images is not None,
         )
         return instance_rows.select(self.all_rows, **filters_of(self.request))
 
@@ -93,7 +96,7 @@ class IndexView(tables.DataTableView):
         project_labels = {row.project_id: row.project_name for row in rows}
         filters = filters_of(self.request)
         context.update(
-            instances_known=self.loaded.servers is not None,
+            instances_known=self.loaded.servers is not None and self.loaded.images is not None,
             current_count=overall.current,
             total_count=overall.total,
             share_percent=None if overall.share is None else round(overall.share * 100),
@@ -117,8 +120,9 @@ class ExportView(generic.View):
 
     def get(self, request, *args, **kwargs):
         loaded, names = load_everything(request)
-        if loaded.servers is None:
-            # Not an empty CSV that reads "no instances": the panel, with the error message.
+        if loaded.servers is None or loaded.images is None:
+            # Not a CSV that reads "no instances" or "every image deleted": the panel, with
+            # the error message.
             return shortcuts.redirect("horizon:admin:patch_compliance:index")
         rows = instance_rows.instance_rows(loaded.assessment, project_names=names)
         rows = instance_rows.select(rows, **filters_of(request))
