@@ -339,7 +339,7 @@ horizon_prepare() {
         fi
     fi
     local sum
-    sum=$( { cat "$HERE/horizon/local_settings.py"; ls -l "$od/local/enabled/";
+    sum=$( { cat "$HERE/horizon/local_settings.py"; ls -l "$od"/local/enabled/_*.py;
              find "$ROOT/enabled" "$ROOT/patch_dashboard" "$ROOT/static" -type f \
                  \( -name '*.py' -o -name '*.js' -o -name '*.scss' -o -name '*.html' -o -name '*.css' \) \
                  -printf '%p %s %T@\n' 2>/dev/null | sort; } | sha256sum | cut -d' ' -f1)

@@ -105,13 +105,31 @@ def service_down(service: str):
         while port_open(port):
             assert time.monotonic() < deadline, f"{service} still listens on {port}"
             time.sleep(0.5)
+        # gunicorn closes its socket before its master exits; `up` takes a live pid for a
+        # running service, so wait for the whole process group to be gone.
+        while group_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        if group_alive(pid):
+            os.killpg(pid, signal.SIGKILL)
         yield
     finally:
-        subprocess.run(["bash", str(CLOUD_SH), "up"], capture_output=True, timeout=600)
         deadline = time.monotonic() + 300
-        while not cloud_status_ok():
+        while True:
+            subprocess.run(["bash", str(CLOUD_SH), "up"], capture_output=True, timeout=600)
+            if cloud_status_ok():
+                break
             assert time.monotonic() < deadline, f"{service} did not come back"
-            time.sleep(3)
+            time.sleep(5)
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @pytest.fixture
