@@ -3,10 +3,12 @@
 Screenshots go to artifacts/screenshots/ in the checkout, for a person to look at.
 """
 
+import contextlib
 import os
 import pathlib
 import shutil
 import tempfile
+import types
 
 import pytest
 
@@ -59,3 +61,55 @@ def screenshot(browser):
         return path
 
     return save
+
+
+@contextlib.contextmanager
+def logged_in_without_network(monkeypatch, *, admin: bool = False):
+    """Horizon's test user logged in to the live server, panels' own API probes mocked, and
+    every connection off loopback refused and reported (a real API call slipping past the
+    mocks fails the test). Yields Horizon's test data (tenants, ...)."""
+    from django.conf import settings
+    from openstack_auth import user as auth_user
+    from openstack_auth import utils as auth_utils
+    from openstack_dashboard.test import helpers as horizon_helpers
+    from openstack_dashboard.test.test_data import utils as test_data_utils
+    from urllib3.connection import HTTPConnection
+
+    test_data = types.SimpleNamespace()
+    test_data_utils.load_test_data(test_data)
+    roles = [{"id": "2", "name": "member"}]
+    if admin:
+        roles.append({"id": "1", "name": "admin"})
+
+    def get_user(request):
+        return auth_user.User(
+            id=test_data.user.id,
+            token=test_data.token,
+            user=test_data.user.name,
+            tenant_id=test_data.tenant.id,
+            tenant_name=test_data.tenant.name,
+            service_catalog=test_data.service_catalog,
+            roles=roles,
+            authorized_tenants=test_data.tenants.list(),
+            endpoint=settings.OPENSTACK_KEYSTONE_URL,
+            enabled=True,
+        )
+
+    monkeypatch.setattr(auth_utils, "get_user", get_user)
+    patchers = horizon_helpers._apply_panel_mocks()
+    real_connect = HTTPConnection.connect
+    stray = []
+
+    def guarded_connect(self):
+        if self.host in ("127.0.0.1", "localhost", "::1"):
+            return real_connect(self)
+        stray.append(f"{self.host}:{self.port}")
+        raise ConnectionRefusedError(f"unmocked call to {self.host}:{self.port}")
+
+    monkeypatch.setattr(HTTPConnection, "connect", guarded_connect)
+    try:
+        yield test_data
+    finally:
+        for patcher in patchers.values():
+            patcher.stop()
+    assert stray == [], f"unmocked API calls: {stray}"

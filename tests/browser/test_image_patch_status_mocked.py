@@ -4,74 +4,31 @@ Horizon's API mocked (no real network call is allowed)."""
 from unittest import mock
 
 import pytest
-from django.conf import settings
-from openstack_auth import user as auth_user
-from openstack_auth import utils as auth_utils
 from openstack_dashboard import api
-from openstack_dashboard.test import helpers as horizon_helpers
-from openstack_dashboard.test.test_data import utils as test_data_utils
 from selenium.webdriver.common.by import By
-from urllib3.connection import HTTPConnection
 
+from tests.browser.conftest import logged_in_without_network
 from tests.views import data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=False)]
 
 
-class _TestData:
-    pass
-
-
 @pytest.fixture
 def mocked_horizon(live_server, browser, monkeypatch):
     """A logged-in member, Glance/Nova/Cinder answering from tests.views.data."""
-    test_data = _TestData()
-    test_data_utils.load_test_data(test_data)
-
-    def get_user(request):
-        return auth_user.User(
-            id=test_data.user.id,
-            token=test_data.token,
-            user=test_data.user.name,
-            tenant_id=test_data.tenant.id,
-            tenant_name=test_data.tenant.name,
-            service_catalog=test_data.service_catalog,
-            roles=[{"id": "2", "name": "member"}],
-            authorized_tenants=test_data.tenants.list(),
-            endpoint=settings.OPENSTACK_KEYSTONE_URL,
-            enabled=True,
-        )
-
-    monkeypatch.setattr(auth_utils, "get_user", get_user)
-    patchers = horizon_helpers._apply_panel_mocks()
-
     images = list(data.images().values())
 
     def image_list(request, marker=None, filters=None, paginate=False, **kwargs):
         hidden = bool((filters or {}).get("os_hidden"))
         return [i for i in images if bool(i.os_hidden) == hidden], False, False
 
-    # Only the browser's driver (and the live server) may be reached; any other
-    # connection would be a real API call slipping past the mocks.
-    real_connect = HTTPConnection.connect
-    stray = []
-
-    def guarded_connect(self):
-        if self.host in ("127.0.0.1", "localhost", "::1"):
-            return real_connect(self)
-        stray.append(f"{self.host}:{self.port}")
-        raise ConnectionRefusedError(f"unmocked call to {self.host}:{self.port}")
-
-    monkeypatch.setattr(HTTPConnection, "connect", guarded_connect)
     with (
+        logged_in_without_network(monkeypatch),
         mock.patch.object(api.glance, "image_list_detailed", side_effect=image_list),
         mock.patch.object(api.nova, "server_list", return_value=(data.servers(), False)),
         mock.patch.object(api.cinder, "volume_list", return_value=data.volumes()),
     ):
         yield live_server
-    for patcher in patchers.values():
-        patcher.stop()
-    assert stray == [], f"unmocked API calls: {stray}"
 
 
 def test_panel_shows_states_with_coloured_badges(mocked_horizon, browser, screenshot):

@@ -20,17 +20,12 @@ import uuid
 from unittest import mock
 
 import pytest
-from django.conf import settings
-from openstack_auth import user as auth_user
-from openstack_auth import utils as auth_utils
 from openstack_dashboard import api
-from openstack_dashboard.test import helpers as horizon_helpers
-from openstack_dashboard.test.test_data import utils as test_data_utils
 from selenium.common.exceptions import UnexpectedAlertPresentException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
-from urllib3.connection import HTTPConnection
 
+from tests.browser.conftest import logged_in_without_network
 from tests.views import data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=False)]
@@ -56,10 +51,6 @@ window.alert = window.confirm = window.prompt = function (message) {
   window.__pdx_alerts.push(String(message));
 };
 """
-
-
-class _TestData:
-    pass
 
 
 def hostile_cloud():
@@ -107,28 +98,6 @@ def hostile_cloud():
 def hostile_horizon(request, live_server, browser, monkeypatch):
     """A logged-in member or admin; Glance, Nova, Cinder, Keystone answer the hostile cloud."""
     role = request.param
-    test_data = _TestData()
-    test_data_utils.load_test_data(test_data)
-    roles = [{"id": "2", "name": "member"}]
-    if role == "admin":
-        roles.append({"id": "1", "name": "admin"})
-
-    def get_user(request):
-        return auth_user.User(
-            id=test_data.user.id,
-            token=test_data.token,
-            user=test_data.user.name,
-            tenant_id=test_data.tenant.id,
-            tenant_name=test_data.tenant.name,
-            service_catalog=test_data.service_catalog,
-            roles=roles,
-            authorized_tenants=test_data.tenants.list(),
-            endpoint=settings.OPENSTACK_KEYSTONE_URL,
-            enabled=True,
-        )
-
-    monkeypatch.setattr(auth_utils, "get_user", get_user)
-    patchers = horizon_helpers._apply_panel_mocks()
     images, servers = hostile_cloud()
     by_id = {image.id: image for image in images}
 
@@ -136,30 +105,19 @@ def hostile_horizon(request, live_server, browser, monkeypatch):
         hidden = bool((filters or {}).get("os_hidden"))
         return [i for i in images if bool(i.os_hidden) == hidden], False, False
 
-    real_connect = HTTPConnection.connect
-    stray = []
-
-    def guarded_connect(self):
-        if self.host in ("127.0.0.1", "localhost", "::1"):
-            return real_connect(self)
-        stray.append(f"{self.host}:{self.port}")
-        raise ConnectionRefusedError(f"unmocked call to {self.host}:{self.port}")
-
-    monkeypatch.setattr(HTTPConnection, "connect", guarded_connect)
-    tenants = (test_data.tenants.list(), False)
     with (
+        logged_in_without_network(monkeypatch, admin=role == "admin") as test_data,
         mock.patch.object(api.glance, "image_list_detailed", side_effect=image_list),
         mock.patch.object(api.glance, "image_get", side_effect=lambda r, i: by_id[i]),
         mock.patch.object(api.nova, "server_list", return_value=(servers, False)),
         mock.patch.object(api.nova, "flavor_list", return_value=data.flavors()),
         mock.patch.object(api.cinder, "volume_list", return_value=[]),
-        mock.patch.object(api.keystone, "tenant_list", return_value=tenants),
+        mock.patch.object(
+            api.keystone, "tenant_list", return_value=(test_data.tenants.list(), False)
+        ),
     ):
         browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": HOOK})
         yield role, live_server.url
-    for patcher in patchers.values():
-        patcher.stop()
-    assert stray == [], f"unmocked API calls: {stray}"
 
 
 def pages(role):

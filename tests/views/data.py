@@ -229,19 +229,22 @@ def volumes():
     return [Volume("vol-1-root", "debian-new")]
 
 
+def flavor(flavor_id, name, vcpus, ram, disk, **extra_specs):
+    """A public flavor as Nova (microversion >= 2.61) lists it, extra specs inline."""
+    return sdk_flavor.Flavor(
+        id=flavor_id,
+        name=name,
+        vcpus=vcpus,
+        ram=ram,
+        disk=disk,
+        swap=0,
+        ephemeral=0,
+        is_public=True,
+        extra_specs=extra_specs,
+    )
+
+
 def flavors():
-    def flavor(flavor_id, name, vcpus, ram, disk, **extra):
-        return sdk_flavor.Flavor(
-            id=flavor_id,
-            name=name,
-            vcpus=vcpus,
-            ram=ram,
-            disk=disk,
-            swap=0,
-            ephemeral=0,
-            is_public=True,
-            extra_specs=extra,
-        )
 
     return [
         flavor("flavor-tiny", "m1.tiny", 1, 512, 1),

@@ -12,7 +12,6 @@ from unittest import mock
 
 from django.test.utils import override_settings
 from django.urls import resolve, reverse
-from openstack.compute.v2 import flavor as sdk_flavor
 from openstack_dashboard import api
 from openstack_dashboard.api.rest import utils as rest_utils
 from openstack_dashboard.test import helpers
@@ -32,18 +31,7 @@ def guidance_url(image_id, flavor_id=None):
     return url + (f"?flavor_id={flavor_id}" if flavor_id else "")
 
 
-def flavor(flavor_id, name, vcpus, ram, disk, **extra_specs):
-    return sdk_flavor.Flavor(
-        id=flavor_id,
-        name=name,
-        vcpus=vcpus,
-        ram=ram,
-        disk=disk,
-        swap=0,
-        ephemeral=0,
-        is_public=True,
-        extra_specs=extra_specs,
-    )
+flavor = data.flavor
 
 
 def pinned_image():
