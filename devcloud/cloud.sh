@@ -358,10 +358,16 @@ horizon_prepare() {
 }
 
 # ---------------------------------------------------------------- start
+# gunicorn closes an idle keep-alive connection after 2 s by default. A client that reuses
+# its pooled connection at that moment gets "connection aborted" (seen in CI: a test's
+# openstacksdk DELETE to nova-api). Clients here idle for seconds between calls, so the
+# servers keep idle connections as long as Apache's mod_wsgi set-ups commonly do.
+KEEP_ALIVE=75
 gunicorn_cv() {  # NAME PORT APP [extra args]
     local name=$1 port=$2 app=$3; shift 3
     start_svc "$name" "$CV/bin/gunicorn" --no-control-socket -b "127.0.0.1:$port" \
-        -w 1 --threads 4 --timeout 120 --graceful-timeout 5 --pythonpath "$HERE/wsgi" \
+        -w 1 --threads 4 --timeout 120 --graceful-timeout 5 --keep-alive "$KEEP_ALIVE" \
+        --pythonpath "$HERE/wsgi" \
         --access-logfile - --name "devcloud-$name" "$@" "$app"
 }
 
@@ -370,7 +376,8 @@ start_horizon() {
       export DJANGO_SETTINGS_MODULE=openstack_dashboard.settings
       export DEVCLOUD_KEYSTONE_PORT=$KEYSTONE_PORT DEVCLOUD_MEMCACHED_PORT=$MEMCACHED_PORT
       start_svc horizon "$HV/bin/gunicorn" --no-control-socket -b "127.0.0.1:$HORIZON_PORT" \
-          -w 2 --preload --timeout 120 --graceful-timeout 5 --pythonpath "$HERE/horizon" \
+          -w 2 --preload --timeout 120 --graceful-timeout 5 --keep-alive "$KEEP_ALIVE" \
+          --pythonpath "$HERE/horizon" \
           --access-logfile - --name devcloud-horizon devcloud_horizon_wsgi:application )
 }
 

@@ -255,15 +255,21 @@ def assert_safe_csv(test, response, expected_rows):
 
 
 class NoScss(FilterBase):
-    """The theme's SCSS compiled to nothing: Horizon's ScssFilter has no cache, and with
-    COMPRESS_ENABLED off (test settings) it compiles the theme on every page (3-15 s on a
-    busy 2-core machine). These tests read markup, not colours."""
+    """The theme's SCSS compiled to nothing: Horizon's ScssFilter has no cache of its own,
+    so every example would compile the theme (3-15 s on a busy 2-core machine). These tests
+    read markup, not colours."""
 
     def input(self, **kwargs):
         return ""
 
 
-NO_SCSS = override_settings(COMPRESS_PRECOMPILERS=(("text/scss", f"{__name__}.NoScss"),))
+# COMPRESS_ENABLED off as well: the compressor's cache key ignores the precompilers, so an
+# empty theme compiled here would otherwise be cached and served to every later page of the
+# process (the browser tier's badges then have no colour).
+NO_SCSS = override_settings(
+    COMPRESS_ENABLED=False,
+    COMPRESS_PRECOMPILERS=(("text/scss", f"{__name__}.NoScss"),),
+)
 
 
 def call_in_turn(*functions):

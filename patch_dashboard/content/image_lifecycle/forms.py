@@ -182,18 +182,20 @@ class DeprecateForm(forms.SelfHandlingForm):
         for image_id in data["images"]:
             name = self.cloud.images[image_id].image.name
             try:
-                image = lifecycle_api.get_image(request, image_id)
-                patch = plan_deprecation(
-                    image,
-                    obsolete=self.obsolete,
-                    replacement_id=data.get("replacement") or None,
-                    reason=data.get("reason"),
-                    user_id=request.user.id,
-                    now=now,
-                    deprecated_at=data.get("deprecated_at"),
-                    obsolete_at=data.get("obsolete_at"),
+                lifecycle_api.update_image(
+                    request,
+                    image_id,
+                    lambda image: plan_deprecation(
+                        image,
+                        obsolete=self.obsolete,
+                        replacement_id=data.get("replacement") or None,
+                        reason=data.get("reason"),
+                        user_id=request.user.id,
+                        now=now,
+                        deprecated_at=data.get("deprecated_at"),
+                        obsolete_at=data.get("obsolete_at"),
+                    ),
                 )
-                lifecycle_api.apply_patch(request, image_id, patch)
             except Exception:
                 exceptions.handle(request, self.failure_message(name))
                 break
@@ -297,9 +299,10 @@ class PatchMetadataForm(forms.SelfHandlingForm):
 
     def handle(self, request, data):
         try:
-            image = lifecycle_api.get_image(request, self.image.id)
-            patch = plan_metadata(image, {key: data.get(key) for key in self.edited_keys()})
-            lifecycle_api.apply_patch(request, image.id, patch)
+            edits = {key: data.get(key) for key in self.edited_keys()}
+            image, patch = lifecycle_api.update_image(
+                request, self.image.id, lambda image: plan_metadata(image, edits)
+            )
         except Exception:
             exceptions.handle(
                 request, _("Unable to update the patch metadata of %s.") % self.image.name

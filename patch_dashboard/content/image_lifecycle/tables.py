@@ -113,9 +113,7 @@ class RestoreImages(tables.BatchAction):
         return datum is None or datum.restorable
 
     def action(self, request, obj_id):
-        image = lifecycle_api.get_image(request, obj_id)
-        patch = plan_restore(image)
-        lifecycle_api.apply_patch(request, obj_id, patch)
+        image, patch = lifecycle_api.update_image(request, obj_id, plan_restore)
         if patch.kept:
             messages.warning(
                 request,
