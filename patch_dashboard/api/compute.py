@@ -69,6 +69,16 @@ def list_servers(request, *, all_projects: bool = False) -> list[ServerRecord]:
     return [parse_server(payload, volume_image_ids=volume_image_ids) for payload in payloads]
 
 
+def private_flavors_usable(request) -> bool:
+    """Whether the private flavors Nova lists to this user are the project's own.
+
+    Nova's ``is_public=None`` lists a member the project's private flavors, and a cloud
+    admin (Nova's ``context_is_admin``: the admin role, as Horizon's ``is_superuser``)
+    every project's.
+    """
+    return not request.user.is_superuser
+
+
 @profiler.trace
 def list_flavors(request) -> list[FlavorRecord]:
     """Flavors the project can use: public ones and private ones shared with it.

@@ -72,5 +72,6 @@ def load(request, *, servers: bool = True, flavors: bool = False, all_projects: 
         servers=server_list or [],
         flavors=flavor_list or [],
         now=utcnow(),
+        private_flavors_usable=compute.private_flavors_usable(request),
     )
     return Inventory(image_list, server_list, flavor_list, assessment)

@@ -4,7 +4,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from patch_dashboard.lifecycle import InstanceAssessment, OutdatedReason, PatchState
+from patch_dashboard.lifecycle import (
+    InstanceAssessment,
+    OutdatedReason,
+    PatchState,
+    end_of_life_date,
+)
 
 STATE_LABELS = {
     PatchState.CURRENT: pgettext_lazy("Patch state of an image", "Current"),
@@ -86,8 +91,8 @@ def reason_texts(instance: InstanceAssessment) -> list[str]:
             else:
                 texts.append(str(_("Image deprecated")))
         elif reason == OutdatedReason.END_OF_LIFE:
-            until = image and (image.provided_until or image.maintained_until)
-            if until:
+            until = end_of_life_date(image) if image is not None else None
+            if until is not None:
                 texts.append(str(_("End of life since %s") % until.isoformat()))
             else:
                 texts.append(str(_("Image end of life")))

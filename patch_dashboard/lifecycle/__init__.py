@@ -5,7 +5,7 @@ properties -> records -> families -> states -> recommendations -> compliance (DE
 
 from patch_dashboard.lifecycle.assess import assess_cloud, assess_images
 from patch_dashboard.lifecycle.families import DELETED_FAMILY, NO_IMAGE_FAMILY
-from patch_dashboard.lifecycle.flavors import flavor_fit, recommend_flavor
+from patch_dashboard.lifecycle.flavors import flavor_fit, recommend_flavor, recommendable
 from patch_dashboard.lifecycle.model import (
     ChainProblem,
     CloudAssessment,
@@ -25,6 +25,7 @@ from patch_dashboard.lifecycle.model import (
     ServerRecord,
 )
 from patch_dashboard.lifecycle.properties import parse_flavor, parse_image, parse_server
+from patch_dashboard.lifecycle.states import end_of_life_date
 
 __all__ = [
     "DELETED_FAMILY",
@@ -51,5 +52,7 @@ __all__ = [
     "parse_flavor",
     "parse_image",
     "parse_server",
+    "end_of_life_date",
     "recommend_flavor",
+    "recommendable",
 ]

@@ -16,7 +16,7 @@ from patch_dashboard.lifecycle.families import (
     group_families,
     snapshot_roots,
 )
-from patch_dashboard.lifecycle.flavors import flavor_size, recommend_flavor
+from patch_dashboard.lifecycle.flavors import flavor_size, recommend_flavor, recommendable
 from patch_dashboard.lifecycle.model import (
     CloudAssessment,
     Family,
@@ -147,8 +147,13 @@ def assess_cloud(
     servers: Sequence[ServerRecord],
     flavors: Sequence[FlavorRecord],
     now: datetime,
+    private_flavors_usable: bool = True,
 ) -> CloudAssessment:
-    """Images, instances and compliance for one listing of images, servers and flavors."""
+    """Images, instances and compliance for one listing of images, servers and flavors.
+
+    ``private_flavors_usable``: whether the private flavors in ``flavors`` may be recommended
+    to the instances' projects (a member's listing; not an admin's, see ``recommendable``).
+    """
     now = as_utc(now)
     by_id = _by_id(images)
     counts: dict[str, int] = {}
@@ -158,7 +163,7 @@ def assess_cloud(
             counts[image_id] = counts.get(image_id, 0) + 1
     assessments, families = _assess(by_id, now, counts)
 
-    by_size = sorted(flavors, key=flavor_size)
+    by_size = sorted(recommendable(flavors, private_usable=private_flavors_usable), key=flavor_size)
     flavor_by_id: dict[str, FlavorRecord] = {}
     flavor_by_name: dict[str, FlavorRecord] = {}
     for listed in flavors:

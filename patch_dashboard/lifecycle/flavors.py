@@ -139,6 +139,17 @@ def smallest_fitting(
     return None
 
 
+def recommendable(flavors: Iterable[FlavorRecord], *, private_usable: bool) -> list[FlavorRecord]:
+    """The flavors a recommendation may name for a new launch.
+
+    Nova lists to a project member the public flavors and the private ones shared with the
+    project: all of them can be named. To a cloud admin it lists every project's private
+    flavors, and one of them is no choice for another project's instance, so only public
+    ones are named then (an instance's current flavor is still kept when it fits).
+    """
+    return [flavor for flavor in flavors if private_usable or flavor.is_public]
+
+
 def recommend_flavor(
     image: ImageRecord,
     flavors: Iterable[FlavorRecord],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, time, timezone
+from datetime import date, datetime, time, timezone
 
 from patch_dashboard.lifecycle.model import DeprecationState, ImageRecord, PatchState
 
@@ -58,6 +58,13 @@ def own_conditions(image: ImageRecord, now: datetime) -> set[PatchState]:
         if now > built + period * STALE_GRACE:
             flags.add(PatchState.STALE)
     return flags
+
+
+def end_of_life_date(image: ImageRecord) -> date | None:
+    """The last promised day of the earliest promise (``provided_until`` or
+    ``maintained_until``): the one whose passing makes the image end of life."""
+    ends = [day for day in (image.provided_until, image.maintained_until) if day is not None]
+    return min(ends) if ends else None
 
 
 def is_usable(image: ImageRecord, conditions: Iterable[PatchState]) -> bool:

@@ -55,9 +55,16 @@ def server(
 
 
 def flavor(
-    flavor_id: str, *, vcpus: int = 1, ram: int = 2048, disk: int = 20, **specs: str
+    flavor_id: str,
+    *,
+    vcpus: int = 1,
+    ram: int = 2048,
+    disk: int = 20,
+    public: bool = True,
+    **specs: str,
 ) -> FlavorRecord:
-    """A public flavor; keyword arguments are extra specs with ``:`` written as ``__``."""
+    """A flavor (public unless told); other keyword arguments are extra specs with ``:``
+    written as ``__``."""
     return parse_flavor(
         {
             "id": flavor_id,
@@ -65,7 +72,7 @@ def flavor(
             "vcpus": vcpus,
             "ram": ram,
             "disk": disk,
-            "os-flavor-access:is_public": True,
+            "os-flavor-access:is_public": public,
             "extra_specs": {key.replace("__", ":"): value for key, value in specs.items()},
         }
     )

@@ -302,3 +302,32 @@ def test_duplicate_image_ids_keep_the_first() -> None:
     result = assess_cloud(images=[first, second], servers=[], flavors=[], now=NOW)
     assert result.images["dup"].image is first
     assert result.families[result.images["dup"].family.key].builds == ("dup",)
+
+
+# A private flavor between m1.small and m1.medium: shared with the project (a member's
+# listing), or any project's (an admin's listing, where Nova lists every private flavor).
+PRIVATE = flavor("p.4g", vcpus=1, ram=4096, disk=20, public=False)
+
+
+@pytest.mark.parametrize(
+    ("private_usable", "flavor_id", "expected"),
+    [
+        # m1.small is too small for the newest build: the smallest fitting flavor.
+        pytest.param(True, "m1.small", "p.4g", id="member-listing-names-the-private-flavor"),
+        pytest.param(False, "m1.small", "m1.medium", id="admin-listing-names-public-only"),
+        # An instance already on the private flavor keeps it when it fits, either way.
+        pytest.param(False, "p.4g", "p.4g", id="admin-listing-keeps-the-current-flavor"),
+    ],
+)
+def test_private_flavors_recommended_only_from_the_projects_own_listing(
+    private_usable: bool, flavor_id: str, expected: str
+) -> None:
+    result = assess_cloud(
+        images=IMAGES,
+        servers=[server("s1", "u24-jan", flavor_id=flavor_id)],
+        flavors=[*FLAVORS, PRIVATE],
+        now=NOW,
+        private_flavors_usable=private_usable,
+    )
+    chosen = result.instances[0].recommended_flavor
+    assert chosen is not None and chosen.id == expected

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from patch_dashboard.lifecycle import ImageRecord, PatchState, assess_images
+from patch_dashboard.lifecycle import ImageRecord, PatchState, assess_images, end_of_life_date
 
 from .builders import NOW, image
 
@@ -302,3 +302,28 @@ def test_naive_now_is_taken_as_utc() -> None:
     record = image("img", "cirros", deprecated_at="2024-06-15T12:00:00Z")
     assert assess(record, now=datetime(2024, 6, 15, 11, 59))["img"][0] is P.UNKNOWN
     assert assess(record, now=datetime(2024, 6, 15, 12, 0))["img"][0] is P.DEPRECATED
+
+
+@pytest.mark.parametrize(
+    ("properties", "expected"),
+    [
+        pytest.param({}, None, id="no-promise"),
+        pytest.param({"provided_until": "2030-01-01"}, date(2030, 1, 1), id="provided-only"),
+        # Maintenance ended before provision: that end is the one that passed first.
+        pytest.param(
+            {"provided_until": "2030-01-01", "maintained_until": "2024-03-31"},
+            date(2024, 3, 31),
+            id="maintenance-ends-first",
+        ),
+        pytest.param(
+            {"provided_until": "2024-01-31", "maintained_until": "2026-01-01"},
+            date(2024, 1, 31),
+            id="provision-ends-first",
+        ),
+        pytest.param({"maintained_until": "soon"}, None, id="unparsable"),
+    ],
+)
+def test_end_of_life_date_is_the_earliest_promise(
+    properties: dict[str, str], expected: date | None
+) -> None:
+    assert end_of_life_date(image("i", "Ubuntu 24.04", **properties)) == expected

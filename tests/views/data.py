@@ -229,8 +229,9 @@ def volumes():
     return [Volume("vol-1-root", "debian-new")]
 
 
-def flavor(flavor_id, name, vcpus, ram, disk, **extra_specs):
-    """A public flavor as Nova (microversion >= 2.61) lists it, extra specs inline."""
+def flavor(flavor_id, name, vcpus, ram, disk, *, is_public=True, **extra_specs):
+    """A flavor (public unless told) as Nova (microversion >= 2.61) lists it, extra specs
+    inline."""
     return sdk_flavor.Flavor(
         id=flavor_id,
         name=name,
@@ -239,7 +240,7 @@ def flavor(flavor_id, name, vcpus, ram, disk, **extra_specs):
         disk=disk,
         swap=0,
         ephemeral=0,
-        is_public=True,
+        is_public=is_public,
         extra_specs=extra_specs,
     )
 

@@ -35,6 +35,28 @@ class OutdatedInstancesTests(TestCase):
         return {row.name: row for row in response.context["table"].data}
 
     @helpers.create_mocks(CLOUD_MOCKS)
+    def test_end_of_life_reason_names_the_promise_that_passed(self):
+        """Provided until 2099 but maintained only until 100 days ago: end of life since
+        the end of maintenance, not since a day still to come."""
+        ended = data.days_ago(100)
+        image_list = [
+            data.glance_image(
+                "eol",
+                "Leap 15.5",
+                image_build_date=data.days_ago(200),
+                provided_until="2099-12-31",
+                maintained_until=ended,
+            )
+        ]
+        self.mock_cloud(
+            image_list=image_list,
+            server_list=[data.nova_server("app-1", image_label="eol")],
+            volume_list=[],
+        )
+        rows = self.rows(self.client.get(INDEX_URL))
+        self.assertEqual(rows["app-1"].reasons, ("End of life since %s" % ended,))
+
+    @helpers.create_mocks(CLOUD_MOCKS)
     def test_lists_outdated_with_reasons(self):
         self.mock_cloud()
         response = self.client.get(INDEX_URL)

@@ -42,7 +42,11 @@ class ProjectInstances(generic.View):
             (_strict(compute.list_flavors, _("Unable to retrieve flavors.")), [request]),
         )
         cloud = assess_cloud(
-            images=image_list, servers=server_list, flavors=flavor_list, now=inventory.utcnow()
+            images=image_list,
+            servers=server_list,
+            flavors=flavor_list,
+            now=inventory.utcnow(),
+            private_flavors_usable=compute.private_flavors_usable(request),
         )
         rows = instance_rows.instance_rows(cloud)
         if request.GET.get("outdated") in ("1", "true", "yes"):

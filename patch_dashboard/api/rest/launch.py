@@ -30,8 +30,10 @@ from patch_dashboard.lifecycle import (
     ImageRecord,
     PatchState,
     assess_images,
+    end_of_life_date,
     flavor_fit,
     recommend_flavor,
+    recommendable,
 )
 
 LOG = logging.getLogger(__name__)
@@ -120,13 +122,12 @@ def state_reason(assessment: ImageAssessment, latest: ImageRecord | None) -> str
             text = _("Deprecated.")
         return f"{text} {why}" if why else text
     if state is PatchState.END_OF_LIFE:
-        # The earliest promised date is the one that has passed.
-        ends = [day for day in (image.provided_until, image.maintained_until) if day]
-        if not ends:
+        until = end_of_life_date(image)
+        if until is None:
             # A snapshot inherits end of life from its base image, not the dates.
             return _("End of life: the image it was made from gets no more updates.")
         return _("End of life since %(date)s: it gets no more updates.") % {
-            "date": min(ends).isoformat()
+            "date": until.isoformat()
         }
     if state is PatchState.SUPERSEDED:
         count = assessment.builds_behind
@@ -373,11 +374,14 @@ class LaunchGuidance(generic.View):
         answer = _image_state(assessment, assessed, block=block)
         answer["block_deprecated_launch"] = block
         image = assessment.image
-        answer["recommended_flavor"] = self._recommended(image, flavor_list, current)
+        candidates = recommendable(
+            flavor_list, private_usable=compute.private_flavors_usable(request)
+        )
+        answer["recommended_flavor"] = self._recommended(image, candidates, current)
         latest = _latest(assessment, assessed)
         if latest is not None:
             answer["recommended_image"]["recommended_flavor"] = self._recommended(
-                latest.image, flavor_list, current
+                latest.image, candidates, current
             )
         answer["flavors"] = []
         for flavor in flavor_list:

@@ -10,7 +10,7 @@ from horizon import exceptions, forms, messages
 
 from patch_dashboard.api import lifecycle as lifecycle_api
 from patch_dashboard.content import inventory
-from patch_dashboard.lifecycle import ReplaceFrequency
+from patch_dashboard.lifecycle import ReplaceFrequency, recommendable
 from patch_dashboard.lifecycle.actions import (
     METADATA_KEYS,
     MetadataError,
@@ -126,7 +126,9 @@ class DeprecateForm(forms.SelfHandlingForm):
         return chosen if chosen in self.cloud.images else None
 
     def impact(self):
-        return impact_of(self.cloud, self.selected_ids(), self.preview_replacement(), self.flavors)
+        # An admin's flavor listing holds every project's private flavors: name public ones.
+        flavors = recommendable(self.flavors, private_usable=False)
+        return impact_of(self.cloud, self.selected_ids(), self.preview_replacement(), flavors)
 
     # ---- validation
 
