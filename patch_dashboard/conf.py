@@ -16,6 +16,10 @@ DEFAULTS = {
     # Launch Instance wizard: refuse launches from deprecated or obsolete images (the
     # wizard shows why and offers the latest build). Off by default: nothing is blocked.
     "PATCH_DASHBOARD_BLOCK_DEPRECATED_LAUNCH": False,
+    # Rows a table shows at a time (Image Patch Status, Outdated Instances, Patch
+    # Compliance, Image Lifecycle), unless the user set Horizon's *Items Per Page*. Every
+    # row is still assessed, counted and exported to CSV.
+    "PATCH_DASHBOARD_PAGE_SIZE": 100,
 }
 
 

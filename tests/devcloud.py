@@ -49,3 +49,5 @@ def browser_login(driver, cloud: dict, who: str) -> None:
     driver.find_element(By.ID, "id_password").send_keys(user["password"])
     driver.find_element(By.CSS_SELECTOR, "#loginBtn, button[type=submit]").click()
     wait.until(lambda d: "/auth/login" not in d.current_url)
+    # Items Per Page at Horizon's largest: every seeded row on one page, bench data or not.
+    driver.add_cookie({"name": "API_RESULT_PAGE_SIZE", "value": "1000", "path": "/"})

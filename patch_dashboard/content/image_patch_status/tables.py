@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from horizon import tables
 
-from patch_dashboard.content import presentation
+from patch_dashboard.content import paging, presentation
 from patch_dashboard.content.launch import LaunchWizardAction
 from patch_dashboard.lifecycle import PatchState
 
@@ -62,8 +62,8 @@ def show_family(row):
     )
 
 
-class ImageFilterAction(tables.FilterAction):
-    # Filters the rows already on the page by their text (state and family have links).
+class ImageFilterAction(paging.SearchAction):
+    # Typing filters the rows shown, Enter searches every image (state and family have links).
     name = "filter"
 
 
@@ -86,7 +86,7 @@ class LaunchRecommended(LaunchWizardAction):
         return recommended_image_id(datum)
 
 
-class ImagePatchStatusTable(tables.DataTable):
+class ImagePatchStatusTable(paging.PagedTable, tables.DataTable):
     name = tables.WrappingColumn("name", verbose_name=_("Image"), link=detail_link)
     family = tables.Column(show_family, verbose_name=_("Family"))
     build_date = tables.Column(show_build_date, verbose_name=_("Build date"), empty_value="-")

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from horizon import exceptions, messages, tables
 
-from patch_dashboard.content import inventory, presentation
+from patch_dashboard.content import inventory, paging, presentation
 from patch_dashboard.content.image_patch_status import rows as image_rows
 from patch_dashboard.content.image_patch_status import tables as project_tables
 from patch_dashboard.lifecycle import PatchState
@@ -27,7 +27,7 @@ def state_summary(rows, selected):
     ]
 
 
-class IndexView(tables.DataTableView):
+class IndexView(paging.PagedView, tables.DataTableView):
     table_class = project_tables.ImagePatchStatusTable
     template_name = "project/image_patch_status/index.html"
     page_title = _("Image Patch Status")
@@ -51,7 +51,7 @@ class IndexView(tables.DataTableView):
             rows = [row for row in rows if row.state == state]
         if family:
             rows = [row for row in rows if row.family_key == family]
-        return rows
+        return self.paginate(rows)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

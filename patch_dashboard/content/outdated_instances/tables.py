@@ -5,7 +5,7 @@ from django.utils.translation import ngettext_lazy
 from horizon import exceptions, messages, tables
 from openstack_dashboard import api
 
-from patch_dashboard.content import presentation
+from patch_dashboard.content import paging, presentation
 from patch_dashboard.content.launch import LaunchReplacement
 
 IMAGE_DETAIL_URL = "horizon:project:image_patch_status:detail"
@@ -96,7 +96,7 @@ class ExportCSV(tables.LinkAction):
     url = "horizon:project:outdated_instances:export"
 
 
-class OutdatedInstancesTable(tables.DataTable):
+class OutdatedInstancesTable(paging.PagedTable, tables.DataTable):
     name = tables.WrappingColumn("name", verbose_name=_("Instance"), link=instance_link)
     status = tables.Column("status", verbose_name=_("Status"))
     image = tables.Column(show_image, verbose_name=_("Image"))
@@ -124,6 +124,6 @@ class OutdatedInstancesTable(tables.DataTable):
         name = "outdated_instances"
         verbose_name = _("Outdated Instances")
         status_columns = ["image_state"]
-        table_actions = (ExportCSV, tables.FilterAction)
+        table_actions = (ExportCSV, paging.SearchAction)
         row_actions = (LaunchReplacement, RebuildWithRecommended)
         multi_select = False

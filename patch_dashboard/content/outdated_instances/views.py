@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from horizon import tables
 
-from patch_dashboard.content import export, instance_rows, inventory
+from patch_dashboard.content import export, instance_rows, inventory, paging
 from patch_dashboard.content.outdated_instances import tables as project_tables
 
 
@@ -21,7 +21,7 @@ def compliance_context(loaded, rows):
     }
 
 
-class IndexView(tables.DataTableView):
+class IndexView(paging.PagedView, tables.DataTableView):
     """The project's instances whose image is not current (all with ?show=all)."""
 
     table_class = project_tables.OutdatedInstancesTable
@@ -39,7 +39,7 @@ class IndexView(tables.DataTableView):
         self.all_rows = rows
         if not self.show_all():
             rows = [row for row in rows if row.outdated]
-        return rows
+        return self.paginate(rows)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

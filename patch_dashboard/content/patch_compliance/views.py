@@ -5,7 +5,7 @@ from horizon import exceptions, tables
 from openstack_dashboard import api
 
 from patch_dashboard.api.parallel import call_parallel
-from patch_dashboard.content import export, instance_rows, inventory, presentation
+from patch_dashboard.content import export, instance_rows, inventory, paging, presentation
 from patch_dashboard.content.patch_compliance import tables as admin_tables
 from patch_dashboard.lifecycle import ComplianceCount, PatchState
 
@@ -71,7 +71,7 @@ def filters_of(request):
     }
 
 
-class IndexView(tables.DataTableView):
+class IndexView(paging.PagedView, tables.DataTableView):
     """Cloud-wide share of instances on current images, per project and per family."""
 
     table_class = admin_tables.PatchComplianceTable
@@ -85,7 +85,7 @@ class IndexView(tables.DataTableView):
             project_names=self.names,
             images_known=self.loaded.images is not None,
         )
-        return instance_rows.select(self.all_rows, **filters_of(self.request))
+        return self.paginate(instance_rows.select(self.all_rows, **filters_of(self.request)))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
