@@ -304,7 +304,8 @@ def _wait_active(conn, *, limit_pending: int, timeout: float = 600) -> None:
 def login(cloud, username, password):
     from tests.integration.conftest import horizon_login
 
-    return horizon_login(cloud["horizon_url"], username, password)
+    # Horizon's and the plugin's page sizes as deployed (20 and 100 rows), no user setting.
+    return horizon_login(cloud["horizon_url"], username, password, items_per_page=None)
 
 
 def run(*, repeats: int = 5) -> CloudResult:

@@ -65,3 +65,26 @@ def test_state_filter_link(mocked_horizon, browser):
     rows = browser.find_elements(By.CSS_SELECTOR, "#image_patch_status tbody tr[data-object-id]")
     assert len(rows) == 3
     assert "Ubuntu 24.04 20240901" in names
+
+
+def test_next_and_prev_keep_the_filter(mocked_horizon, browser, settings):
+    """Two rows a page: the three superseded builds take two pages, and the links keep the
+    state filter both ways."""
+    settings.PATCH_DASHBOARD_PAGE_SIZE = 2
+    browser.get(mocked_horizon.url + "/project/image_patch_status/?state=superseded")
+
+    def shown():
+        rows = browser.find_elements(
+            By.CSS_SELECTOR, "#image_patch_status tbody tr[data-object-id]"
+        )
+        return [row.find_element(By.CSS_SELECTOR, ".patch-state").text for row in rows]
+
+    first = shown()
+    assert first == ["Superseded", "Superseded"]
+    browser.find_element(By.PARTIAL_LINK_TEXT, "Next").click()
+    assert shown() == ["Superseded"]
+    assert "state=superseded" in browser.current_url
+    assert not browser.find_elements(By.PARTIAL_LINK_TEXT, "Next")
+    browser.find_element(By.PARTIAL_LINK_TEXT, "Prev").click()
+    assert shown() == first
+    assert "state=superseded" in browser.current_url
