@@ -8,7 +8,6 @@ keep the page's filters (state, family, project, show). The table's search box, 
 with Enter, searches every row, not only the page shown.
 """
 
-from horizon import tables
 from horizon.utils import functions as horizon_functions
 
 from patch_dashboard import conf
@@ -36,15 +35,6 @@ def matches(row, needle: str) -> bool:
     return any(needle in str(getattr(row, field, "") or "").casefold() for field in SEARCHED_FIELDS)
 
 
-class SearchAction(tables.FilterAction):
-    """Typing filters the rows shown (Horizon's script); Enter searches every row."""
-
-    name = "filter"
-
-    def filter(self, table, data, filter_string):
-        return [row for row in data if matches(row, filter_string)] if filter_string else data
-
-
 class PagedTable:
     """DataTable mixin: Prev/Next links that keep the page's other query parameters."""
 
@@ -66,7 +56,11 @@ class PagedTable:
 
 
 class PagedView:
-    """For a DataTableView whose ``get_data`` ends with ``return self.paginate(rows)``."""
+    """For a DataTableView whose ``get_data`` ends with ``return self.paginate(rows)``.
+
+    The table's Horizon filter box filters the rows shown as the user types; submitted (Enter)
+    its text reaches ``paginate``, which searches every row (Horizon's own ``filter`` would
+    only see the page)."""
 
     _has_prev = False
     _has_more = False

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from horizon import exceptions, forms, messages
 
+from patch_dashboard.api import compute
 from patch_dashboard.api import lifecycle as lifecycle_api
 from patch_dashboard.content import inventory
 from patch_dashboard.lifecycle import ReplaceFrequency, recommendable
@@ -126,8 +127,9 @@ class DeprecateForm(forms.SelfHandlingForm):
         return chosen if chosen in self.cloud.images else None
 
     def impact(self):
-        # An admin's flavor listing holds every project's private flavors: name public ones.
-        flavors = recommendable(self.flavors, private_usable=False)
+        flavors = recommendable(
+            self.flavors, private_usable=compute.private_flavors_usable(self.request)
+        )
         return impact_of(self.cloud, self.selected_ids(), self.preview_replacement(), flavors)
 
     # ---- validation

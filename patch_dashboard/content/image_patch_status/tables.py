@@ -62,7 +62,7 @@ def show_family(row):
     )
 
 
-class ImageFilterAction(paging.SearchAction):
+class ImageFilterAction(tables.FilterAction):
     # Typing filters the rows shown, Enter searches every image (state and family have links).
     name = "filter"
 

@@ -1,7 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 from horizon import tables
 
-from patch_dashboard.content import paging
 from patch_dashboard.content.outdated_instances import tables as project_tables
 
 
@@ -42,5 +41,5 @@ class PatchComplianceTable(project_tables.OutdatedInstancesTable):
             "recommended_image",
             "recommended_flavor",
         )
-        table_actions = (AdminExportCSV, paging.SearchAction)
+        table_actions = (AdminExportCSV, tables.FilterAction)
         row_actions = ()
