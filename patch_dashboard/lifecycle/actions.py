@@ -11,17 +11,26 @@ deactivated the image. Restore puts back each ``before`` value whose key still h
 ``after`` value (a later edit by someone else is left alone), reactivates only an image this
 plugin deactivated, and removes the record. An image hidden before deprecation is therefore
 never un-hidden, and a restored image's properties equal those it had before.
+
+The record is a claim anyone who may write the image's properties could forge (an image's
+owner can, wherever Glance's property protections are not set), and Restore acts on it with an
+admin's token. So the record is signed with the deployment's secret (a :class:`RecordSigner`,
+Django's ``Signer`` in the dashboard) and bound to its image's id, it may name only the keys
+deprecate and obsolete write (:data:`RECORDED_KEYS`), with their types; a record that fails
+any check counts as absent: Restore then removes the deprecation keys only, and Deprecate
+starts a new record from what the image holds now.
 """
 
 from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Protocol
 
-from patch_dashboard.lifecycle.flavors import recommend_flavor
+from patch_dashboard.lifecycle.flavors import flavor_size, recommend_flavor
 from patch_dashboard.lifecycle.model import (
     ChainProblem,
     CloudAssessment,
@@ -56,7 +65,14 @@ METADATA_KEYS = (
     "image_name",
 )
 UNTIL_WORDS = ("none", "notice")  # SCS: no promise / until further notice
-RECORD_VERSION = 1
+PURPOSE_KEY = "os_purpose"
+# The only keys a record may name: what deprecate and obsolete write (os_hidden a boolean).
+RECORDED_KEYS = frozenset((*DEPRECATION_KEYS, HIDDEN_KEY, PURPOSE_KEY))
+RECORD_ACTIONS = frozenset(("deprecate", "obsolete"))
+# Version 1 records were unsigned: they count as absent, whoever wrote them.
+RECORD_VERSION = 2
+# Glance's limit for a property value; a longer "record" is not read at all.
+RECORD_LIMIT = 65_535
 
 Value = str | bool
 
@@ -109,6 +125,16 @@ class Change:
     after: Value | None
 
 
+class RecordSigner(Protocol):
+    """Signs with the deployment's secret (Django's ``django.core.signing.Signer`` fits)."""
+
+    def sign(self, value: str, /) -> str: ...
+
+    def unsign(self, signed_value: str, /) -> str:
+        """The value, or an exception when the signature does not match."""
+        ...
+
+
 @dataclass(frozen=True)
 class AppliedRecord:
     """The value of ``patch_dashboard_applied``: what this plugin changed, to undo it."""
@@ -119,10 +145,11 @@ class AppliedRecord:
     by: str | None = None
     at: str | None = None
 
-    def to_json(self) -> str:
+    def to_json(self, image_id: str) -> str:
         return json.dumps(
             {
                 "version": RECORD_VERSION,
+                "image": image_id,
                 "action": self.action,
                 "by": self.by,
                 "at": self.at,
@@ -136,35 +163,58 @@ class AppliedRecord:
             separators=(",", ":"),
         )
 
+    def sealed(self, image_id: str, signer: RecordSigner) -> str:
+        """The property value: the JSON, signed for this image."""
+        return signer.sign(self.to_json(image_id))
 
-def _value(raw: object) -> Value | None:
-    return raw if isinstance(raw, (str, bool)) else None
+
+def _recorded_value(key: str, raw: object) -> tuple[bool, Value | None]:
+    """(valid, value) of one ``before`` / ``after``: os_hidden a boolean, the rest text."""
+    if raw is None:
+        return True, None
+    if key == HIDDEN_KEY:
+        return isinstance(raw, bool), raw if isinstance(raw, bool) else None
+    return isinstance(raw, str), raw if isinstance(raw, str) else None
 
 
-def read_record(image: ImageRecord) -> AppliedRecord | None:
-    """The image's record, or None when it has none or it cannot be read."""
+def _change(key: object, entry: object) -> Change | None:
+    if key not in RECORDED_KEYS or not isinstance(entry, dict) or set(entry) - {"before", "after"}:
+        return None
+    valid_before, before = _recorded_value(str(key), entry.get("before"))
+    valid_after, after = _recorded_value(str(key), entry.get("after"))
+    return Change(before, after) if valid_before and valid_after else None
+
+
+def read_record(image: ImageRecord, *, signer: RecordSigner) -> AppliedRecord | None:
+    """The image's record, or None when it has none, it cannot be read, or this deployment
+    did not write it for this image (signature, image id, keys and types all checked)."""
     text = image.properties.get(APPLIED_KEY)
-    if not text:
+    if not text or len(text) > RECORD_LIMIT:
         return None
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = json.loads(signer.unsign(text))
+    except Exception:  # a bad signature (any signer's error), bad JSON, absurd nesting
         return None
-    if not isinstance(data, dict) or data.get("version") != RECORD_VERSION:
+    if (
+        not isinstance(data, dict)
+        or data.get("version") != RECORD_VERSION
+        or data.get("image") != image.id
+        or data.get("action") not in RECORD_ACTIONS
+        or not isinstance(data.get("deactivated"), bool)
+        or not isinstance(data.get("changed"), dict)
+    ):
         return None
-    changed = data.get("changed")
-    if not isinstance(changed, dict):
-        return None
-    changes = {
-        str(key): Change(_value(entry.get("before")), _value(entry.get("after")))
-        for key, entry in changed.items()
-        if isinstance(entry, dict)
-    }
+    changes = {}
+    for key, entry in data["changed"].items():
+        change = _change(key, entry)
+        if change is None:
+            return None  # one entry out of place and the whole record is suspect
+        changes[key] = change
     by, at = data.get("by"), data.get("at")
     return AppliedRecord(
-        action=str(data.get("action") or ""),
+        action=data["action"],
         changes=changes,
-        deactivated=data.get("deactivated") is True,
+        deactivated=data["deactivated"],
         by=by if isinstance(by, str) else None,
         at=at if isinstance(at, str) else None,
     )
@@ -211,6 +261,7 @@ def plan_deprecation(
     reason: str | None,
     user_id: str | None,
     now: datetime,
+    signer: RecordSigner,
     deprecated_at: datetime | None = None,
     obsolete_at: datetime | None = None,
 ) -> PropertyPatch:
@@ -239,10 +290,11 @@ def plan_deprecation(
     if takes_effect_now:
         targets[HIDDEN_KEY] = True
         if (image.os_purpose or "").strip().lower() == "generic":
-            targets["os_purpose"] = "oldgeneric"
+            targets[PURPOSE_KEY] = "oldgeneric"
     to_set, to_remove = _diff(image, targets)
 
-    previous = read_record(image)
+    # Only a record this deployment signed carries earlier "before" values forward.
+    previous = read_record(image, signer=signer)
     changes: dict[str, Change] = dict(previous.changes) if previous else {}
     for key in (*to_set, *to_remove):
         before = changes[key].before if key in changes else current_value(image, key)
@@ -260,17 +312,18 @@ def plan_deprecation(
         at=iso_utc(now),
     )
     if to_set or to_remove or deactivate:
-        to_set[APPLIED_KEY] = record.to_json()
+        to_set[APPLIED_KEY] = record.sealed(image.id, signer)
     return PropertyPatch(set=to_set, remove=tuple(to_remove), deactivate=deactivate)
 
 
-def plan_restore(image: ImageRecord) -> PropertyPatch:
+def plan_restore(image: ImageRecord, *, signer: RecordSigner) -> PropertyPatch:
     """Undo exactly what this plugin's record says it did (see the module docstring).
 
-    Without a record (deprecated by other tools), our keys are removed and the native
-    effects are left as they are (``unrecorded``).
+    Without a record this deployment signed (deprecated by other tools, or a record someone
+    planted), our keys are removed and nothing else is touched (``unrecorded``): no
+    visibility, owner, protection, status or other property.
     """
-    record = read_record(image)
+    record = read_record(image, signer=signer)
     if record is None:
         _, to_remove = _diff(image, dict.fromkeys((*DEPRECATION_KEYS, APPLIED_KEY)))
         return PropertyPatch(remove=tuple(to_remove), unrecorded=True)
@@ -306,61 +359,82 @@ class ReplacementProblem(enum.Enum):
     NOT_FOUND = "not-found"
     UNUSABLE = "unusable"  # deprecated, obsolete, end of life, not active, or a snapshot
     CYCLE = "cycle"  # following replaced_by from it would come back (or never end)
+    MIXED_FAMILIES = "mixed-families"  # one replacement for images of several families
 
 
 def newest_usable_build(
-    images: Mapping[str, ImageAssessment], family_key: str, *, excluding: Collection[str] = ()
+    images: Mapping[str, ImageAssessment], image_id: str, *, excluding: Collection[str] = ()
 ) -> str | None:
-    """The newest build of a family that may be moved to, skipping ``excluding``."""
-    for assessment in images.values():
-        if assessment.family.key != family_key:
-            continue
-        for build in assessment.family.builds:
-            candidate = images.get(build)
-            if (
-                candidate is not None
-                and build not in excluding
-                and is_usable(candidate.image, candidate.flags)
-            ):
-                return build
+    """The newest build of ``image_id``'s family that may be moved to, skipping ``excluding``
+    (a snapshot's family is that of the image it was taken from)."""
+    assessment = images.get(image_id)
+    if assessment is None:
         return None
+    for build in assessment.family.builds:
+        candidate = images.get(build)
+        if (
+            candidate is not None
+            and build not in excluding
+            and is_usable(candidate.image, candidate.flags)
+        ):
+            return build
     return None
 
 
-def default_replacement(
+def own_family_replacements(
     images: Mapping[str, ImageAssessment], image_ids: Sequence[str]
-) -> str | None:
-    """The newest usable build of the (first) deprecated image's family, not one of them."""
+) -> dict[str, str | None]:
+    """Each image -> the newest usable build of its own family that is not being replaced
+    (None: there is none). Images of different families never share a replacement."""
+    excluding = frozenset(image_ids)
+    return {
+        image_id: newest_usable_build(images, image_id, excluding=excluding)
+        for image_id in image_ids
+    }
+
+
+def family_labels(images: Mapping[str, ImageAssessment], image_ids: Iterable[str]) -> list[str]:
+    """The families of ``image_ids``, each once, in the order first met (their labels)."""
+    labels: dict[str, str] = {}
     for image_id in image_ids:
         assessment = images.get(image_id)
-        if assessment is None:
-            continue
-        found = newest_usable_build(images, assessment.family.key, excluding=image_ids)
-        if found is not None:
-            return found
-    return None
+        if assessment is not None:
+            labels.setdefault(assessment.family.key, assessment.family.label)
+    return list(labels.values())
 
 
 def replacement_problem(
-    images: Mapping[str, ImageAssessment], image_ids: Collection[str], replacement_id: str
-) -> ReplacementProblem | None:
-    """Why ``replacement_id`` cannot replace ``image_ids`` (None: it can)."""
-    if replacement_id in image_ids:
-        return ReplacementProblem.SELF
-    candidate = images.get(replacement_id)
-    if candidate is None:
-        return ReplacementProblem.NOT_FOUND
-    if not is_usable(candidate.image, candidate.flags):
-        return ReplacementProblem.UNUSABLE
+    images: Mapping[str, ImageAssessment], targets: Mapping[str, str | None]
+) -> tuple[ReplacementProblem, str] | None:
+    """Why the replacements ``targets`` (image id -> replacement id, None: none) cannot be
+    written, with the replacement at fault; None when they can."""
+    given: dict[str, list[str]] = {}
+    for image_id, replacement_id in targets.items():
+        if replacement_id is not None:
+            given.setdefault(replacement_id, []).append(image_id)
+    for replacement_id, replaced in given.items():
+        if replacement_id in targets:
+            return ReplacementProblem.SELF, replacement_id
+        candidate = images.get(replacement_id)
+        if candidate is None:
+            return ReplacementProblem.NOT_FOUND, replacement_id
+        if not is_usable(candidate.image, candidate.flags):
+            return ReplacementProblem.UNUSABLE, replacement_id
+        if len(family_labels(images, replaced)) > 1:
+            return ReplacementProblem.MIXED_FAMILIES, replacement_id
     # The replaced_by links as they would be after the write, walked by the core's own rules.
     records = {image_id: assessment.image for image_id, assessment in images.items()}
-    for image_id in image_ids:
+    for image_id, replacement_id in targets.items():
         if image_id in records:
             records[image_id] = replace(records[image_id], replaced_by=replacement_id)
     chains = ReplacementChains(records)
-    for image_id in image_ids:
-        if image_id in records and chains.end(image_id).problem is ChainProblem.CYCLE:
-            return ReplacementProblem.CYCLE
+    for image_id, replacement_id in targets.items():
+        if (
+            replacement_id is not None
+            and image_id in records
+            and chains.end(image_id).problem is ChainProblem.CYCLE
+        ):
+            return ReplacementProblem.CYCLE, replacement_id
     return None
 
 
@@ -387,26 +461,35 @@ class Impact:
 
 def impact_of(
     cloud: CloudAssessment,
-    image_ids: Collection[str],
-    replacement_id: str | None,
+    targets: Mapping[str, str | None],
     flavors: Sequence[FlavorRecord],
 ) -> Impact:
-    """Instances running ``image_ids`` (boot-from-volume included) and where they would go."""
-    target = cloud.images.get(replacement_id) if replacement_id else None
+    """Instances running the images of ``targets`` (image id -> its replacement, None: none;
+    boot-from-volume included) and where each would go."""
+    by_size = sorted(flavors, key=flavor_size)
+    fitted: dict[tuple[str, str | None, bool], FlavorRecord | None] = {}
     impacted = []
     for instance in cloud.instances:
-        if instance.image_id is None or instance.image_id not in image_ids:
+        if instance.image_id is None or instance.image_id not in targets:
             continue
-        target_flavor = (
-            recommend_flavor(
-                target.image,
-                flavors,
-                current=instance.flavor,
-                boot_from_volume=instance.server.boot_from_volume,
+        replacement_id = targets[instance.image_id]
+        target = cloud.images.get(replacement_id) if replacement_id else None
+        target_flavor = None
+        if target is not None:
+            # Instances share few (target, flavor) pairs: fit each pair once.
+            key = (
+                target.image.id,
+                instance.flavor.id if instance.flavor else None,
+                instance.server.boot_from_volume,
             )
-            if target is not None
-            else None
-        )
+            if key not in fitted:
+                fitted[key] = recommend_flavor(
+                    target.image,
+                    by_size,
+                    current=instance.flavor,
+                    boot_from_volume=instance.server.boot_from_volume,
+                )
+            target_flavor = fitted[key]
         impacted.append(
             ImpactedInstance(
                 server=instance.server,

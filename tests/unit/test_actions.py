@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from dataclasses import replace
 from datetime import date, timedelta
@@ -15,10 +17,10 @@ from patch_dashboard.lifecycle.actions import (
     MetadataError,
     PropertyPatch,
     ReplacementProblem,
-    default_replacement,
     impact_of,
     is_restorable,
     metadata_value,
+    own_family_replacements,
     plan_deprecation,
     plan_metadata,
     plan_restore,
@@ -27,6 +29,29 @@ from patch_dashboard.lifecycle.actions import (
 )
 
 from .builders import NOW, flavor, image, server
+
+
+class HmacSigner:
+    """A deployment's signer as the core sees it (the dashboard passes Django's Signer)."""
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+
+    def _mac(self, value: str) -> str:
+        return hmac.new(self.key, value.encode(), hashlib.sha256).hexdigest()
+
+    def sign(self, value: str) -> str:
+        return "%s:%s" % (value, self._mac(value))
+
+    def unsign(self, signed_value: str) -> str:
+        value, _, mac = signed_value.rpartition(":")
+        if not hmac.compare_digest(mac, self._mac(value)):
+            raise ValueError("bad signature")
+        return value
+
+
+SIGNER = HmacSigner(b"this deployment")
+OTHER_DEPLOYMENT = HmacSigner(b"another deployment")
 
 GENERIC = {
     "os_distro": "ubuntu",
@@ -70,6 +95,7 @@ def deprecate(record: ImageRecord, **overrides: Any) -> PropertyPatch:
         "reason": "CVE-2024-6387",
         "user_id": "admin-user",
         "now": NOW,
+        "signer": SIGNER,
     }
     arguments.update(overrides)
     return plan_deprecation(record, **arguments)
@@ -93,7 +119,7 @@ def test_deprecate_writes_our_keys_and_the_native_effects_only() -> None:
     assert patch.set["os_purpose"] == "oldgeneric"
     assert patch.remove == ()
     assert not patch.deactivate
-    record = read_record(apply(image("old", **GENERIC), patch))
+    record = read_record(apply(image("old", **GENERIC), patch), signer=SIGNER)
     assert record is not None
     assert record.changes["os_hidden"].before is False
     assert record.changes["os_purpose"].before == "generic"
@@ -128,7 +154,7 @@ def test_restore_returns_exactly_the_state_before(before: dict[str, Any], obsole
     changed = apply(original, deprecate(original, obsolete=obsolete))
     assert changed.hidden
     assert changed.status == ("deactivated" if obsolete else "active")
-    restored = apply(changed, plan_restore(changed))
+    restored = apply(changed, plan_restore(changed, signer=SIGNER))
     assert state(restored) == state(original)
 
 
@@ -142,7 +168,7 @@ def test_deprecate_then_obsolete_then_restore() -> None:
     assert patch.deactivate
     obsolete = apply(deprecated, patch)
     assert obsolete.deprecated_at == NOW  # the deprecation date is kept
-    restored = apply(obsolete, plan_restore(obsolete))
+    restored = apply(obsolete, plan_restore(obsolete, signer=SIGNER))
     assert state(restored) == state(original)
 
 
@@ -151,14 +177,14 @@ def test_restore_never_unhides_an_image_hidden_before() -> None:
     patch = deprecate(original)
     assert "os_hidden" not in patch.set
     changed = apply(original, patch)
-    assert apply(changed, plan_restore(changed)).hidden
+    assert apply(changed, plan_restore(changed, signer=SIGNER)).hidden
 
 
 def test_restore_leaves_a_later_edit_alone() -> None:
     original = image("old", **GENERIC)
     changed = apply(original, deprecate(original))
     edited = apply(changed, PropertyPatch(set={"os_purpose": "minimal"}))
-    patch = plan_restore(edited)
+    patch = plan_restore(edited, signer=SIGNER)
     assert patch.kept == ("os_purpose",)
     restored = apply(edited, patch)
     assert restored.os_purpose == "minimal"
@@ -170,7 +196,7 @@ def test_restore_does_not_reactivate_an_image_deactivated_by_others() -> None:
     patch = deprecate(original, obsolete=True)
     assert not patch.deactivate
     changed = apply(original, patch)
-    restore = plan_restore(changed)
+    restore = plan_restore(changed, signer=SIGNER)
     assert not restore.reactivate
     assert apply(changed, restore).status == "deactivated"
 
@@ -179,7 +205,7 @@ def test_restore_without_a_record_removes_our_keys_only() -> None:
     original = image(
         "old", os_hidden=True, deprecation_state="deprecated", replaced_by="new", **GENERIC
     )
-    patch = plan_restore(original)
+    patch = plan_restore(original, signer=SIGNER)
     assert patch.unrecorded
     assert set(patch.remove) == {"deprecation_state", "replaced_by"}
     assert patch.set == {}
@@ -188,7 +214,7 @@ def test_restore_without_a_record_removes_our_keys_only() -> None:
 
 def test_unreadable_record_counts_as_none() -> None:
     for text in ("{", "[]", json.dumps({"version": 99}), json.dumps({"version": 1})):
-        assert read_record(image("x", patch_dashboard_applied=text)) is None
+        assert read_record(image("x", patch_dashboard_applied=text), signer=SIGNER) is None
 
 
 def test_scheduled_deprecation_announces_only() -> None:
@@ -210,7 +236,7 @@ def test_repeating_an_action_sends_nothing_new() -> None:
     # Later, with a new reason: only the reason and the record change.
     again = deprecate(changed, now=NOW + timedelta(days=1), reason="CVE-2024-6387, CVE-2024-1")
     assert set(again.set) == {"deprecation_reason", APPLIED_KEY}
-    restored = apply(apply(changed, again), plan_restore(apply(changed, again)))
+    restored = apply(apply(changed, again), plan_restore(apply(changed, again), signer=SIGNER))
     assert state(restored) == state(original)
 
 
@@ -250,8 +276,8 @@ def builds() -> dict[str, Any]:
         (["u3", "u2", "u1"], None),
     ],
 )
-def test_default_replacement_is_newest_usable_build(selected: list[str], expected: str) -> None:
-    assert default_replacement(builds(), selected) == expected
+def test_own_family_replacement_is_newest_usable_build(selected: list[str], expected: str) -> None:
+    assert set(own_family_replacements(builds(), selected).values()) == {expected}
 
 
 @pytest.mark.parametrize(
@@ -269,14 +295,15 @@ def test_default_replacement_is_newest_usable_build(selected: list[str], expecte
 def test_replacement_problem(
     selected: list[str], replacement: str, problem: ReplacementProblem | None
 ) -> None:
-    assert replacement_problem(builds(), selected, replacement) is problem
+    found = replacement_problem(builds(), dict.fromkeys(selected, replacement))
+    assert (found[0] if found else None) is problem
 
 
 def test_replacement_that_is_deactivated_is_unusable() -> None:
     assessed = builds()
     u3 = assessed["u3"]
     assessed["u3"] = replace(u3, image=replace(u3.image, status="deactivated"))
-    assert replacement_problem(assessed, ["u1"], "u3") is ReplacementProblem.UNUSABLE
+    assert replacement_problem(assessed, {"u1": "u3"}) == (ReplacementProblem.UNUSABLE, "u3")
 
 
 # ------------------------------------------------------------------ impact
@@ -294,14 +321,14 @@ def test_impact_lists_instances_projects_and_targets() -> None:
         flavors=[flavor("small", ram=2048), flavor("large", ram=8192)],
         now=NOW,
     )
-    impact = impact_of(cloud, {"u1"}, "u3", [flavor("small", ram=2048), flavor("large", ram=8192)])
+    impact = impact_of(cloud, {"u1": "u3"}, [flavor("small", ram=2048), flavor("large", ram=8192)])
     assert [item.server.id for item in impact.instances] == ["a", "b"]
     assert impact.projects == {"p1", "p2"}
     assert {item.server.id: item.target_flavor.id for item in impact.instances} == {
         "a": "large",  # small no longer fits min_ram
         "b": "large",  # the current flavor fits: no needless resize
     }
-    assert impact_of(cloud, {"u1"}, None, []).instances[0].target_image is None
+    assert impact_of(cloud, {"u1": None}, []).instances[0].target_image is None
 
 
 # ------------------------------------------------------------------ metadata

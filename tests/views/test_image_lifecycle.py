@@ -8,11 +8,13 @@ import json
 import re
 from urllib.parse import urlencode
 
+from django.core import signing
 from django.urls import reverse
 from glanceclient import exc as glance_exc
 from openstack_dashboard import api
 from openstack_dashboard.test import helpers
 
+from patch_dashboard.api.lifecycle import record_signer
 from patch_dashboard.lifecycle.actions import APPLIED_KEY
 from tests.views import data
 from tests.views.helpers import AdminTestCase, TestCase
@@ -40,6 +42,7 @@ MOCKS = {
     ],
     api.nova: ["server_list", "flavor_list"],
     api.cinder: ["volume_list"],
+    api.keystone: ["tenant_list"],
 }
 
 
@@ -49,6 +52,11 @@ def iid(label):
 
 def metadata_url(label):
     return reverse("horizon:admin:image_lifecycle:metadata", args=[iid(label)])
+
+
+def read_record(value):
+    """The JSON of a record this deployment signed (raises when the signature is wrong)."""
+    return json.loads(record_signer().unsign(value))
 
 
 def form_url(url, *labels):
@@ -62,6 +70,7 @@ class LifecycleTestCase(AdminTestCase):
         self.mock_cloud(image_list=image_list)
         by_id = {image.id: image for image in image_list}
         self.mock_image_get.side_effect = lambda request, image_id: by_id[image_id]
+        self.mock_tenant_list.return_value = (self.tenants.list(), False)
         return by_id
 
     @property
@@ -85,11 +94,13 @@ class LifecycleTestCase(AdminTestCase):
         self.assertEqual(len(added) + len(removed), len(operations))
         return added, removed
 
-    def deprecate_form(self, *labels, **fields):
+    def deprecate_form(self, *labels, choose=None, **fields):
+        """The dialog's POST; ``choose``: the replacement chosen and already previewed."""
+        choice = iid("ubuntu-new") if choose is None else choose
         form = {
             "images": [iid(label) for label in labels],
-            "replacement": iid("ubuntu-new"),
-            "previewed_replacement": iid("ubuntu-new"),
+            "replacement": choice,
+            "previewed_replacement": choice,
             "reason": "CVE-2024-6387 in openssh-server",
             "deprecated_at": "",
             "obsolete_at": "",
@@ -144,8 +155,9 @@ class DeprecateTests(LifecycleTestCase):
         response = self.client.get(form_url(DEPRECATE_URL, "ubuntu-old"))
         self.assertEqual(response.status_code, 200)
         form = response.context["form"]
-        # The newest usable build of the family.
-        self.assertEqual(form.initial["replacement"], iid("ubuntu-new"))
+        # Each image: the newest usable build of its own family.
+        self.assertEqual(form.initial["replacement"], "own-family")
+        self.assertEqual(form.preview_targets(), {iid("ubuntu-old"): iid("ubuntu-new")})
         impact = form.impact()
         self.assertEqual([item.server.name for item in impact.instances], ["web-2"])
         self.assertEqual(impact.projects, {data.PROJECT_ID})
@@ -153,6 +165,10 @@ class DeprecateTests(LifecycleTestCase):
         self.assertEqual(impact.instances[0].target_flavor.name, "m1.small")
         self.assertContains(response, "1 instance in 1 project runs these images.")
         self.assertContains(response, "Ubuntu 24.04, m1.small")
+        self.assertContains(response, "Ubuntu 24.04 20240901: replaced by Ubuntu 24.04")
+        # The project by its name (Horizon's test tenant "1" is "test_tenant").
+        project = self.tenants.get(id=data.PROJECT_ID)
+        self.assertContains(response, '<td title="%s">%s</td>' % (project.id, project.name))
         # Deprecated and obsolete images are not offered as replacements.
         options = dict(form.fields["replacement"].widget.choices)
         self.assertIn(iid("ubuntu-new"), options)
@@ -164,7 +180,8 @@ class DeprecateTests(LifecycleTestCase):
     def test_newest_build_defaults_to_the_next_usable_one(self):
         self.serve()
         response = self.client.get(form_url(DEPRECATE_URL, "ubuntu-new"))
-        self.assertEqual(response.context["form"].initial["replacement"], iid("ubuntu-mid"))
+        targets = response.context["form"].preview_targets()
+        self.assertEqual(targets, {iid("ubuntu-new"): iid("ubuntu-mid")})
 
     @helpers.create_mocks(MOCKS)
     def test_unknown_image_redirects(self):
@@ -191,7 +208,8 @@ class DeprecateTests(LifecycleTestCase):
         self.assertRegex(added["deprecated_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
         self.assertIs(added["os_hidden"], True)
         self.assertEqual(added["os_purpose"], "oldgeneric")
-        record = json.loads(added[APPLIED_KEY])
+        record = read_record(added[APPLIED_KEY])
+        self.assertEqual(record["image"], iid("ubuntu-old"))
         self.assertEqual(record["changed"]["os_hidden"], {"before": False, "after": True})
         self.assertEqual(
             record["changed"]["os_purpose"], {"before": "generic", "after": "oldgeneric"}
@@ -206,14 +224,84 @@ class DeprecateTests(LifecycleTestCase):
     def test_deprecate_many_one_patch_each(self):
         self.serve()
         response = self.client.post(
-            DEPRECATE_URL, self.deprecate_form("ubuntu-old", "ubuntu-mid", "centos-stale")
+            DEPRECATE_URL,
+            self.deprecate_form(
+                "ubuntu-old",
+                "ubuntu-mid",
+                "centos-stale",
+                choose="",
+            ),
         )
         self.assertNoFormErrors(response)
         sent = self.sent()
         self.assertEqual(set(sent), {iid("ubuntu-old"), iid("ubuntu-mid"), iid("centos-stale")})
         # CentOS has no os_purpose: nothing to rename there.
         added, _ = self.written(sent[iid("centos-stale")])
-        self.assertEqual(set(added), OUR_KEYS | {"os_hidden"})
+        self.assertEqual(set(added), OUR_KEYS - {"replaced_by"} | {"os_hidden"})
+
+    @helpers.create_mocks(MOCKS)
+    def test_bulk_deprecation_gives_each_family_its_own_newest_build(self):
+        self.serve()
+        response = self.client.get(form_url(DEPRECATE_URL, "rocky-old", "ubuntu-old"))
+        form = response.context["form"]
+        # The preview: each image, and each instance, with its own family's newest build.
+        self.assertContains(response, "Rocky 9 (20241001): replaced by Rocky 9")
+        self.assertContains(response, "Ubuntu 24.04 20240901: replaced by Ubuntu 24.04")
+        (web_2,) = form.impact().instances
+        self.assertEqual(web_2.server.name, "web-2")
+        self.assertEqual(web_2.target_image.name, "Ubuntu 24.04")
+        self.assertNotContains(response, "Rocky 9, m1")
+        response = self.client.post(
+            DEPRECATE_URL,
+            self.deprecate_form(
+                "rocky-old",
+                "ubuntu-old",
+                choose="own-family",
+            ),
+        )
+        self.assertNoFormErrors(response)
+        sent = self.sent()
+        replaced_by = {
+            image_id: self.written(operations)[0]["replaced_by"]
+            for image_id, operations in sent.items()
+        }
+        self.assertEqual(
+            replaced_by,
+            {iid("rocky-old"): iid("rocky-new"), iid("ubuntu-old"): iid("ubuntu-new")},
+        )
+
+    @helpers.create_mocks(MOCKS)
+    def test_one_replacement_for_several_families_is_refused(self):
+        self.serve()
+        response = self.client.post(
+            DEPRECATE_URL,
+            self.deprecate_form(
+                "rocky-old",
+                "ubuntu-old",
+                choose=iid("rocky-new"),
+            ),
+        )
+        self.assertFormErrors(response, 1)
+        self.assertContains(
+            response, "Rocky 9 cannot replace images of several families (Rocky 9, Ubuntu 24.04)"
+        )
+        self.mock_patch.assert_not_called()
+
+    @helpers.create_mocks(MOCKS)
+    def test_one_replacement_for_one_family_may_come_from_another(self):
+        # Moving a whole family to another OS is a choice an admin may make.
+        self.serve()
+        response = self.client.post(
+            DEPRECATE_URL,
+            self.deprecate_form(
+                "ubuntu-old",
+                "ubuntu-mid",
+                choose=iid("rocky-new"),
+            ),
+        )
+        self.assertNoFormErrors(response)
+        for operations in self.sent().values():
+            self.assertEqual(self.written(operations)[0]["replaced_by"], iid("rocky-new"))
 
     @helpers.create_mocks(MOCKS)
     def test_scheduled_deprecation_announces_only(self):
@@ -254,8 +342,7 @@ class DeprecateTests(LifecycleTestCase):
         form = self.deprecate_form(
             "ubuntu-old",
             "ubuntu-new",
-            replacement=iid("ubuntu-new"),
-            previewed_replacement=iid("ubuntu-new"),
+            choose=iid("ubuntu-new"),
         )
         response = self.client.post(DEPRECATE_URL, form)
         self.assert_refused(response, "replacement", "An image cannot be its own replacement.")
@@ -374,7 +461,7 @@ class ObsoleteTests(LifecycleTestCase):
         added, removed = self.written(self.sent()[iid("ubuntu-old")])
         self.assertEqual(set(added), OUR_KEYS | {"obsolete_at", "os_hidden", "os_purpose"})
         self.assertEqual(added["deprecation_state"], "obsolete")
-        self.assertTrue(json.loads(added[APPLIED_KEY])["deactivated"])
+        self.assertTrue(read_record(added[APPLIED_KEY])["deactivated"])
         self.mock_image_deactivate.assert_called_once_with(
             helpers.IsHttpRequest(), iid("ubuntu-old")
         )
@@ -397,11 +484,14 @@ class ObsoleteTests(LifecycleTestCase):
 
 
 class RestoreTests(LifecycleTestCase):
-    def deprecated_by_us(self):
-        """Ubuntu 24.04 20240901 as this plugin's Obsolete leaves it."""
+    def deprecated_by_us(self, sign=None):
+        """Ubuntu 24.04 20240901 as this plugin's Obsolete leaves it (``sign``: how its
+        record is signed; this deployment's signer by default)."""
+        sign = sign or record_signer().sign
         images = data.images()
         record = {
-            "version": 1,
+            "version": 2,
+            "image": iid("ubuntu-old"),
             "action": "obsolete",
             "by": "admin",
             "at": data.timestamp(1),
@@ -431,7 +521,7 @@ class RestoreTests(LifecycleTestCase):
             replaced_by=iid("ubuntu-new"),
             deprecation_reason="CVE",
             deprecated_by="admin",
-            patch_dashboard_applied=json.dumps(record),
+            patch_dashboard_applied=sign(json.dumps(record)),
         )
         return list(images.values())
 
@@ -449,6 +539,24 @@ class RestoreTests(LifecycleTestCase):
         self.mock_image_reactivate.assert_called_once_with(
             helpers.IsHttpRequest(), iid("ubuntu-old")
         )
+
+    @helpers.create_mocks(MOCKS)
+    def test_restore_ignores_a_record_this_deployment_did_not_sign(self):
+        forgeries = {
+            "unsigned": lambda text: text,
+            "another deployment's key": signing.Signer(key="another-secret", salt="x").sign,
+        }
+        for label, forge in forgeries.items():
+            with self.subTest(label):
+                self.mock_patch.reset_mock()
+                self.mock_image_reactivate.reset_mock()
+                self.serve(self.deprecated_by_us(sign=forge))
+                self.restore("ubuntu-old")
+                added, removed = self.written(self.sent()[iid("ubuntu-old")])
+                # Our keys go; hidden, purpose and the deactivation stay as they are.
+                self.assertEqual(added, {})
+                self.assertEqual(removed, OUR_KEYS | {"obsolete_at"})
+                self.mock_image_reactivate.assert_not_called()
 
     @helpers.create_mocks(MOCKS)
     def test_restore_without_record_removes_our_keys_only(self):

@@ -10,14 +10,17 @@ from horizon import exceptions, forms, messages
 
 from patch_dashboard.api import compute
 from patch_dashboard.api import lifecycle as lifecycle_api
+from patch_dashboard.api.identity import project_names
 from patch_dashboard.content import inventory
 from patch_dashboard.lifecycle import ReplaceFrequency, recommendable
 from patch_dashboard.lifecycle.actions import (
     METADATA_KEYS,
     MetadataError,
     ReplacementProblem,
+    family_labels,
     impact_of,
     metadata_value,
+    own_family_replacements,
     plan_deprecation,
     plan_metadata,
     replacement_problem,
@@ -37,7 +40,14 @@ REPLACEMENT_ERRORS = {
         "%(name)s is (through its own replacements) replaced by an image you are deprecating: "
         "this would form a cycle."
     ),
+    ReplacementProblem.MIXED_FAMILIES: _(
+        "%(name)s cannot replace images of several families (%(families)s): choose "
+        "\u201cNewest usable build of each image's family\u201d, or deprecate each family "
+        "on its own."
+    ),
 }
+# The replacement choice that gives each image the newest usable build of its own family.
+OWN_FAMILY = "own-family"
 
 
 def _moment(value):
@@ -65,7 +75,10 @@ class DeprecateForm(forms.SelfHandlingForm):
         label=_("Replacement"),
         required=False,
         widget=django_forms.Select,
-        help_text=_("Defaults to the newest usable build of the family."),
+        help_text=_(
+            "By default each image is replaced by the newest usable build of its own family; "
+            "one image chosen here replaces images of one family only."
+        ),
     )
     reason = django_forms.CharField(
         label=_("Reason"),
@@ -92,6 +105,7 @@ class DeprecateForm(forms.SelfHandlingForm):
         super().__init__(request, *args, **kwargs)
         self.cloud = cloud
         self.flavors = flavors
+        self._project_names = None
         if self.is_bound:
             self.data = self.data.copy()  # the preview may update previewed_replacement
         self.fields["images"].choices = [(image_id, image_id) for image_id in cloud.images]
@@ -103,9 +117,10 @@ class DeprecateForm(forms.SelfHandlingForm):
             ),
             key=lambda a: (a.family.label.casefold(), a.image.name.casefold(), a.image.id),
         )
-        self.fields["replacement"].widget.choices = [("", _("No replacement"))] + [
-            (assessment.image.id, _replacement_label(assessment)) for assessment in usable
-        ]
+        self.fields["replacement"].widget.choices = [
+            (OWN_FAMILY, _("Newest usable build of each image's family")),
+            ("", _("No replacement")),
+        ] + [(assessment.image.id, _replacement_label(assessment)) for assessment in usable]
         if self.obsolete:
             del self.fields["deprecated_at"]
             del self.fields["obsolete_at"]
@@ -119,18 +134,45 @@ class DeprecateForm(forms.SelfHandlingForm):
     def selected(self):
         return [self.cloud.images[image_id].image for image_id in self.selected_ids()]
 
-    def preview_replacement(self):
-        if self.is_bound:
-            chosen = self.data.get("replacement") or None
-        else:
-            chosen = self.initial.get("replacement") or None
-        return chosen if chosen in self.cloud.images else None
+    def targets(self, choice, image_ids):
+        """Image id -> the replacement ``choice`` gives it (None: none)."""
+        if choice == OWN_FAMILY:
+            return own_family_replacements(self.cloud.images, image_ids)
+        return dict.fromkeys(image_ids, choice or None)
+
+    def preview_targets(self):
+        source = self.data if self.is_bound else self.initial
+        chosen = source.get("replacement") or ""
+        if chosen not in (OWN_FAMILY, "") and chosen not in self.cloud.images:
+            chosen = ""
+        return self.targets(chosen, self.selected_ids())
+
+    def selected_with_targets(self):
+        """(image, its replacement or None) for each selected image, for the template."""
+        targets = self.preview_targets()
+        images = self.cloud.images
+        return [
+            (images[image_id].image, images[target].image if target in images else None)
+            for image_id, target in targets.items()
+        ]
+
+    def project_name(self, project_id):
+        if self._project_names is None:
+            self._project_names = project_names(self.request)
+        return self._project_names.get(project_id) or project_id
 
     def impact(self):
         flavors = recommendable(
             self.flavors, private_usable=compute.private_flavors_usable(self.request)
         )
-        return impact_of(self.cloud, self.selected_ids(), self.preview_replacement(), flavors)
+        return impact_of(self.cloud, self.preview_targets(), flavors)
+
+    def impact_rows(self):
+        """(impact, [(impacted instance, its project's name)]), sorted by project name."""
+        impact = self.impact()
+        rows = [(item, self.project_name(item.server.project_id)) for item in impact.instances]
+        rows.sort(key=lambda row: (row[1].casefold(), row[0].server.name, row[0].server.id))
+        return impact, rows
 
     # ---- validation
 
@@ -145,11 +187,21 @@ class DeprecateForm(forms.SelfHandlingForm):
         image_ids = cleaned.get("images") or []
         replacement = cleaned.get("replacement") or None
         if image_ids and replacement:
-            problem = replacement_problem(self.cloud.images, image_ids, replacement)
-            if problem is not None:
-                found = self.cloud.images.get(replacement)
-                name = found.image.name if found else replacement
-                self.add_error("replacement", REPLACEMENT_ERRORS[problem] % {"name": name})
+            cleaned["targets"] = self.targets(replacement, image_ids)
+            found = replacement_problem(self.cloud.images, cleaned["targets"])
+            if found is not None:
+                problem, culprit = found
+                known = self.cloud.images.get(culprit)
+                self.add_error(
+                    "replacement",
+                    REPLACEMENT_ERRORS[problem]
+                    % {
+                        "name": known.image.name if known else culprit[:80],
+                        "families": ", ".join(family_labels(self.cloud.images, image_ids)),
+                    },
+                )
+        else:
+            cleaned["targets"] = dict.fromkeys(image_ids)
         deprecated_at = cleaned.get("deprecated_at")
         obsolete_at = cleaned.get("obsolete_at")
         if obsolete_at is not None and obsolete_at <= (deprecated_at or inventory.utcnow()):
@@ -182,6 +234,7 @@ class DeprecateForm(forms.SelfHandlingForm):
 
     def handle(self, request, data):
         now = inventory.utcnow()
+        signer = lifecycle_api.record_signer()
         done = []
         for image_id in data["images"]:
             name = self.cloud.images[image_id].image.name
@@ -192,10 +245,11 @@ class DeprecateForm(forms.SelfHandlingForm):
                     lambda image: plan_deprecation(
                         image,
                         obsolete=self.obsolete,
-                        replacement_id=data.get("replacement") or None,
+                        replacement_id=data["targets"].get(image.id),
                         reason=data.get("reason"),
                         user_id=request.user.id,
                         now=now,
+                        signer=signer,
                         deprecated_at=data.get("deprecated_at"),
                         obsolete_at=data.get("obsolete_at"),
                     ),

@@ -113,7 +113,10 @@ class RestoreImages(tables.BatchAction):
         return datum is None or datum.restorable
 
     def action(self, request, obj_id):
-        image, patch = lifecycle_api.update_image(request, obj_id, plan_restore)
+        signer = lifecycle_api.record_signer()
+        image, patch = lifecycle_api.update_image(
+            request, obj_id, lambda image: plan_restore(image, signer=signer)
+        )
         if patch.kept:
             messages.warning(
                 request,
@@ -129,8 +132,8 @@ class RestoreImages(tables.BatchAction):
             messages.info(
                 request,
                 _(
-                    "%(name)s was not deprecated by this dashboard: its deprecation properties "
-                    "were removed, its visibility and status were left as they are."
+                    "%(name)s carries no record signed by this dashboard: its deprecation "
+                    "properties were removed, everything else was left as it is."
                 )
                 % {"name": image.name},
             )

@@ -9,7 +9,7 @@ from patch_dashboard.content.image_lifecycle import forms as lifecycle_forms
 from patch_dashboard.content.image_lifecycle import rows as lifecycle_rows
 from patch_dashboard.content.image_lifecycle import tables as lifecycle_tables
 from patch_dashboard.content.image_patch_status import views as project_views
-from patch_dashboard.lifecycle.actions import METADATA_KEYS, default_replacement
+from patch_dashboard.lifecycle.actions import METADATA_KEYS
 
 INDEX_URL = "horizon:admin:image_lifecycle:index"
 
@@ -58,12 +58,10 @@ class DeprecateView(forms.ModalFormView):
         return super().get(request, *args, **kwargs)
 
     def get_initial(self):
-        image_ids = self.requested_ids()
-        replacement = default_replacement(self.loaded().assessment.images, image_ids) or ""
         return {
-            "images": image_ids,
-            "replacement": replacement,
-            "previewed_replacement": replacement,
+            "images": self.requested_ids(),
+            "replacement": lifecycle_forms.OWN_FAMILY,
+            "previewed_replacement": lifecycle_forms.OWN_FAMILY,
         }
 
     def get_form_kwargs(self):
