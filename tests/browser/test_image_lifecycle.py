@@ -75,9 +75,12 @@ def test_admin_deprecates_through_the_dialog(cloud, browser, screenshot, builds)
     modal = wait.until(
         expected_conditions.visibility_of_element_located((By.ID, "deprecate_image_modal"))
     )
-    # The dialog offers the newest build and shows the impact before anything is written.
+    # The dialog gives each image its family's newest build and shows the impact before
+    # anything is written.
     replacement = modal.find_element(By.ID, "id_replacement")
-    assert replacement.get_attribute("value") == builds["new"]
+    assert replacement.get_attribute("value") == "own-family"
+    selected = modal.find_element(By.ID, "patch-lifecycle-selected").text
+    assert selected == "%s 20240101: replaced by %s" % (builds["label"], builds["label"])
     assert (
         "No instance runs these images." in modal.find_element(By.ID, "patch-lifecycle-impact").text
     )
