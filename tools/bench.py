@@ -5,6 +5,9 @@ Prints the tables and writes them, with the machine and the versions, to docs/be
     python -m tools.bench                 # everything (a few minutes on 2 cores)
     python -m tools.bench --quick         # smaller sizes, fewer repeats (a smoke run)
     python -m tools.bench --skip-cloud    # no development cloud part
+
+Part 6 (hostile metadata shapes, tools/bench_hostile.py) is a section between marker
+comments; a run without it (``--only core``) keeps the section the report already has.
 """
 
 from __future__ import annotations
@@ -355,7 +358,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
     parser.add_argument("--skip-cloud", action="store_true", help="no development cloud part")
-    parser.add_argument("--only", default="core,pages,cloud", help="parts to run")
+    parser.add_argument("--only", default="core,pages,cloud,hostile", help="parts to run")
     parser.add_argument("--output", default=str(REPORT), help="markdown report path")
     args = parser.parse_args(argv)
     parts = set(args.only.split(","))
@@ -423,6 +426,19 @@ def main(argv=None) -> int:
         verdicts += summary
         print("\n".join(lines), flush=True)
 
+    from tools import bench_hostile
+
+    hostile: list[str] | None = None
+    if "hostile" in parts:
+        print("== 6. hostile metadata shapes (in memory)", flush=True)
+        hostile_rows = bench_hostile.run(quick=args.quick)
+        hostile = bench_hostile.markdown(hostile_rows)
+        verdicts += bench_hostile.section(hostile_rows)[1]
+        print("\n".join(hostile), flush=True)
+    else:
+        previous = pathlib.Path(args.output)
+        hostile = bench_hostile.existing(previous.read_text()) if previous.exists() else None
+
     elapsed = time.perf_counter() - started
     report = [
         "# Benchmarks",
@@ -438,6 +454,8 @@ def main(argv=None) -> int:
         report += ["", "## " + title, ""] + lines
         if summary:
             report += [""] + ["- " + line for line in summary]
+    if hostile:
+        report += [""] + hostile
     report += ["", "## Machine", ""] + table(["", ""], machine())
     report += ["", "## Versions", ""] + table(["package", "version"], versions())
     report += ["", NOTES]

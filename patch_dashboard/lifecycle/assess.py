@@ -35,6 +35,7 @@ from patch_dashboard.lifecycle.states import (
     own_conditions,
     primary_state,
     settle,
+    with_trusted_build_date,
 )
 
 _REASONS = {
@@ -47,11 +48,13 @@ _REASONS = {
 }
 
 
-def _by_id(images: Iterable[ImageRecord]) -> dict[str, ImageRecord]:
-    """Images keyed by id; a repeated id keeps its first record."""
+def _by_id(images: Iterable[ImageRecord], now: datetime) -> dict[str, ImageRecord]:
+    """Images keyed by id; a repeated id keeps its first record. A build date from the
+    future is made unknown here, so that no part of the assessment trusts it."""
     unique: dict[str, ImageRecord] = {}
     for image in images:
-        unique.setdefault(image.id, image)
+        if image.id not in unique:
+            unique[image.id] = with_trusted_build_date(image, now)
     return unique
 
 
@@ -123,11 +126,13 @@ def assess_images(
     instance_counts: Mapping[str, int] | None = None,
 ) -> dict[str, ImageAssessment]:
     """Image id -> assessment, for pages without servers (instance_count from the mapping)."""
-    assessments, _ = _assess(_by_id(images), as_utc(now), instance_counts or {})
+    now = as_utc(now)
+    assessments, _ = _assess(_by_id(images, now), now, instance_counts or {})
     return assessments
 
 
 def _days_since(image: ImageRecord, now: datetime) -> int | None:
+    # A difference of two datetimes cannot overflow (0001-01-01 to 9999-12-31 is in range).
     if image.build_date is not None:
         appeared = datetime.combine(image.build_date, time(), tzinfo=timezone.utc)
     elif image.created_at is not None:
@@ -155,7 +160,7 @@ def assess_cloud(
     to the instances' projects (a member's listing; not an admin's, see ``recommendable``).
     """
     now = as_utc(now)
-    by_id = _by_id(images)
+    by_id = _by_id(images, now)
     counts: dict[str, int] = {}
     for server in servers:
         image_id = _image_of(server)

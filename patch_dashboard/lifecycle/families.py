@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from patch_dashboard.lifecycle.model import Family, ImageRecord
+from patch_dashboard.lifecycle.properties import MAX_TEXT_CHARS
 
 # A build suffix at the end of a name: "(version)", " 20240101", " 2024-01-01", " old", " prev".
 # Separators may be blanks, "-" or "_"; the date must look like a 19xx/20xx date so that
@@ -33,8 +34,14 @@ NO_IMAGE_FAMILY = Family(key="(no image)", label="(no image)", builds=(), eviden
 
 
 def strip_build_suffix(name: str) -> tuple[str, bool]:
-    """The name without build suffixes (repeatedly), and whether anything was removed."""
+    """The name without build suffixes (repeatedly), and whether anything was removed.
+
+    A name longer than Glance allows (255) is taken as it is: the suffix pattern costs
+    time quadratic in long runs of blanks, and each removal one more pass.
+    """
     stripped = name.strip()
+    if len(stripped) > MAX_TEXT_CHARS:
+        return stripped, False
     while True:
         shorter = _BUILD_SUFFIX.sub("", stripped, count=1).strip()
         if shorter == stripped or not shorter:
@@ -42,10 +49,18 @@ def strip_build_suffix(name: str) -> tuple[str, bool]:
         stripped = shorter
 
 
+def _number_key(digits: str) -> tuple[int, int, str]:
+    # Without int(): it refuses runs of more than 4,300 digits and is quadratic below that.
+    # Without leading zeros, a longer run is the larger number; runs of one length compare
+    # as text.
+    significant = digits.lstrip("0")
+    return (1, len(significant), significant)
+
+
 def natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
     """Sort key comparing digit runs as numbers: "1.10" > "1.9", "2024.1" > "2023.2"."""
     return tuple(
-        (1, int(part), "") if index % 2 else (0, 0, part.casefold())
+        _number_key(part) if index % 2 else (0, 0, part.casefold())
         for index, part in enumerate(_DIGITS.split(text))
         if part
     )
@@ -107,24 +122,37 @@ def lineage_of(image: ImageRecord) -> Lineage:
 
 
 def snapshot_roots(images: Mapping[str, ImageRecord]) -> dict[str, str | None]:
-    """Snapshot id -> the non-snapshot image it descends from via base_image_ref (or None)."""
+    """Snapshot id -> the non-snapshot image it descends from via base_image_ref (or None).
+
+    Every snapshot on a walk gets the walk's answer, and a walk stops at a snapshot already
+    answered: each link is followed once, however long the chains (snapshots of snapshots).
+    """
     roots: dict[str, str | None] = {}
     for image in images.values():
-        if not image.is_snapshot:
+        if not image.is_snapshot or image.id in roots:
             continue
-        seen = {image.id}
+        path = [image.id]
+        on_path = {image.id}
         current = image
         root: str | None = None
-        while current.base_image_ref and current.base_image_ref not in seen:
-            base = images.get(current.base_image_ref)
+        while True:
+            ref = current.base_image_ref
+            if not ref or ref in on_path:  # no base, or a loop of snapshots
+                break
+            if ref in roots:
+                root = roots[ref]
+                break
+            base = images.get(ref)
             if base is None:
                 break
             if not base.is_snapshot:
                 root = base.id
                 break
-            seen.add(base.id)
+            path.append(ref)
+            on_path.add(ref)
             current = base
-        roots[image.id] = root
+        for snapshot_id in path:
+            roots[snapshot_id] = root
     return roots
 
 

@@ -1,4 +1,10 @@
-"""Whether a flavor can boot an image, by the rules Nova applies at server create."""
+"""Whether a flavor can boot an image, by the rules Nova applies at server create.
+
+Image properties are untrusted and may be 65,535 characters long. A rule that meets a value
+it cannot read (longer than a spec value can be, or not a number where one is needed) counts
+the pair as a conflict: the flavor does not fit. Nothing here raises, and every rule is
+linear in the length of the values.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +12,21 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 
 from patch_dashboard.lifecycle.model import FlavorFit, FlavorRecord, ImageRecord
+from patch_dashboard.lifecycle.properties import MAX_TEXT_CHARS, MAX_VALUE_CHARS
 
 _TRUE = frozenset({"true", "1", "yes", "on", "y", "t"})
 _FALSE = frozenset({"false", "0", "no", "off", "n", "f"})
-_PAGE_SIZE = re.compile(r"^\s*(\d+)\s*([kmg]?)(?:i?b)?\s*$", re.IGNORECASE)
+# Matched against stripped text of at most MAX_VALUE_CHARS: one blank run, nothing to backtrack.
+_PAGE_SIZE = re.compile(r"([0-9]+)\s*([kmg]?)(?:i?b)?", re.IGNORECASE)
 _KIB_PER_UNIT = {"": 1, "k": 1, "m": 1024, "g": 1024 * 1024}
 _SMALL_PAGE_KIB = 4
 
 
-def _word(value: str) -> str:
-    """Normalised spec value: booleans in Nova's spellings compare equal."""
+def _word(value: str) -> str | None:
+    """Normalised spec value: booleans in Nova's spellings compare equal; None when longer
+    than any spec value can be (Nova stores at most 255 characters)."""
+    if len(value) > MAX_TEXT_CHARS:
+        return None
     word = value.strip().lower()
     if word in _TRUE:
         return "true"
@@ -24,22 +35,36 @@ def _word(value: str) -> str:
     return word
 
 
-def _number(value: str | None) -> int | None:
+def _number(value: str) -> int | None:
+    """An integer spec value; None when unreadable (too long for int() to be cheap, or not
+    a number)."""
+    if len(value) > MAX_VALUE_CHARS:
+        return None
     try:
-        return int(value) if value is not None else None
+        return int(value)
     except ValueError:
         return None
 
 
-def _page_kib(value: str) -> int | str:
-    """hw:mem_page_size in KiB (Nova's default unit); the words small/large/any as such."""
+def _page_kib(value: str) -> int | str | None:
+    """hw:mem_page_size in KiB (Nova's default unit); the words large/any as such; None when
+    unreadable."""
+    if len(value) > MAX_VALUE_CHARS:
+        return None
     word = value.strip().lower()
     if word == "small":
         return _SMALL_PAGE_KIB
-    match = _PAGE_SIZE.match(word)
-    if match is None:
+    if word in ("large", "any"):
         return word
+    match = _PAGE_SIZE.fullmatch(word)
+    if match is None:
+        return None
     return int(match.group(1)) * _KIB_PER_UNIT[match.group(2).lower()]
+
+
+def _same(wanted: str, offered: str) -> bool:
+    word = _word(wanted)
+    return word is not None and word == _word(offered)
 
 
 # A rule gets the image's value, the flavor's extra specs and the hw: key; True = compatible.
@@ -48,7 +73,7 @@ _Rule = Callable[[str, Mapping[str, str], str], bool]
 
 def _same_or_unset(wanted: str, specs: Mapping[str, str], key: str) -> bool:
     offered = specs.get(key)
-    return offered is None or _word(offered) == _word(wanted)
+    return offered is None or _same(wanted, offered)
 
 
 def _page_size_allowed(wanted: str, specs: Mapping[str, str], key: str) -> bool:
@@ -58,6 +83,8 @@ def _page_size_allowed(wanted: str, specs: Mapping[str, str], key: str) -> bool:
     if offered is None:
         return False
     want, have = _page_kib(wanted), _page_kib(offered)
+    if want is None or have is None:
+        return False
     if "any" in (want, have):
         return True
     if have == "large":
@@ -71,16 +98,23 @@ def _pinning_allowed(wanted: str, specs: Mapping[str, str], key: str) -> bool:
     # The flavor's policy wins, except that an image asking for dedicated CPUs cannot be
     # given shared or mixed ones (ImageCPUPinningForbidden).
     offered = specs.get(key)
-    return offered is None or _word(wanted) != "dedicated" or _word(offered) == "dedicated"
+    if offered is None:
+        return True
+    want, have = _word(wanted), _word(offered)
+    if want is None or have is None:
+        return False
+    return want != "dedicated" or have == "dedicated"
 
 
 def _within_flavor_max(max_key: str) -> _Rule:
-    # Image topology values (and image maxima) must stay within the flavor's maximum.
+    # Image topology values (and image maxima) must stay within the flavor's maximum; without
+    # a flavor maximum there is nothing to exceed.
     def rule(wanted: str, specs: Mapping[str, str], key: str) -> bool:
-        limit, value = _number(specs.get(max_key)), _number(wanted)
-        if limit is None or value is None:
-            return _same_or_unset(wanted, specs, max_key) if key == max_key else True
-        return value <= limit
+        offered = specs.get(max_key)
+        if offered is None:
+            return True
+        limit, value = _number(offered), _number(wanted)
+        return limit is not None and value is not None and value <= limit
 
     return rule
 
@@ -101,7 +135,10 @@ def requirement_conflicts(requirements: Mapping[str, str], specs: Mapping[str, s
     for key, wanted in requirements.items():
         if key.startswith("trait:"):
             offered = specs.get(key)
-            if offered is not None and {_word(wanted), _word(offered)} == {"required", "forbidden"}:
+            if offered is None:
+                continue  # left to Placement
+            want, have = _word(wanted), _word(offered)
+            if want is None or have is None or {want, have} == {"required", "forbidden"}:
                 conflicts.append(key)
         elif key.startswith("hw_"):
             spec_key = "hw:" + key[3:]

@@ -9,7 +9,7 @@ Inputs are built from API payloads by :mod:`patch_dashboard.lifecycle.properties
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -176,7 +176,10 @@ class Recommendation:
     """The image to move to; ``image_id`` None when no usable build exists."""
 
     image_id: str | None
-    chain: tuple[str, ...] = ()  # ids followed through replaced_by, the start excluded
+    # ids followed through replaced_by, the start excluded. A lazy sequence that images on one
+    # chain share (recommend.ChainIds: a long chain is not copied per image); equal to a
+    # tuple of the same ids.
+    chain: Sequence[str] = ()
     problem: ChainProblem | None = None
     problem_id: str | None = None  # the id where the chain broke
 

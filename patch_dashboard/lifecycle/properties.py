@@ -2,6 +2,10 @@
 
 Bad metadata must never break a page (DESIGN.md): nothing here raises for any input. A value
 that cannot be parsed leaves its field None and is kept, as text, in ``ImageRecord.invalid``.
+
+Every property is written by someone untrusted, and Glance takes values of up to 65,535
+characters: a typed field whose raw text is longer than its cap (below) is rejected before
+any regex, ``int()`` or date conversion sees it, and ``invalid`` keeps it shortened.
 """
 
 from __future__ import annotations
@@ -59,6 +63,13 @@ _TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
 _FALSE_WORDS = frozenset({"false", "0", "no", "off", ""})
 
 _E = TypeVar("_E", bound=enum.Enum)
+
+# Caps on the raw text of typed fields; a longer value is unknown (rejected into ``invalid``).
+MAX_VALUE_CHARS = 64  # dates, datetimes, integers, enum words, booleans
+MAX_TEXT_CHARS = 255  # names, ids, versions, short texts (Glance's own limit for a name)
+MAX_LONG_TEXT_CHARS = 2_000  # image_description, image_source (URLs), deprecation_reason
+# How much of a rejected value ``invalid`` keeps: enough to recognise it on the image's page.
+SHORTENED_CHARS = 200
 
 # ISO 8601 as people and tools write it: extended or basic date, optional time after "T" or a
 # blank, optional fraction and "Z" / offset. Written out because Python 3.10's fromisoformat
@@ -138,11 +149,24 @@ def _parse_int(value: object) -> int:
     return number
 
 
+def shorten(text: str, limit: int = SHORTENED_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, with "…" when something was cut."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _text_of(value: object) -> str:
-    """How a property value is shown: strings as they are, None as empty."""
+    """How a property value is shown: strings as they are, None as empty.
+
+    Never raises: ``str()`` refuses ints of more than 4,300 digits and deep nesting.
+    """
     if isinstance(value, str):
         return value
-    return "" if value is None else str(value)
+    if value is None:
+        return ""
+    try:
+        return str(value)
+    except (ValueError, RecursionError):
+        return f"({type(value).__name__} that cannot be shown)"
 
 
 class _Reader:
@@ -153,26 +177,36 @@ class _Reader:
         self.invalid: dict[str, str] = {}
 
     def _reject(self, key: str, value: object) -> None:
-        self.invalid[key] = str(value)
+        self.invalid[key] = shorten(_text_of(value))
 
-    def text(self, key: str) -> str | None:
+    def _too_long(self, key: str, value: object, limit: int = MAX_VALUE_CHARS) -> bool:
+        """Whether ``value`` is text beyond ``limit`` (then it is rejected)."""
+        if isinstance(value, str) and len(value) > limit:
+            self._reject(key, value)
+            return True
+        return False
+
+    def text(self, key: str, limit: int = MAX_TEXT_CHARS) -> str | None:
         value = self.values.get(key)
         if value is None:
             return None
-        if isinstance(value, str):
-            return value.strip() or None
         # A number where text is expected is still meaningful (os_version = 24 in YAML).
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return str(value)
-        self._reject(key, value)
-        return None
+            value = _text_of(value)
+        elif not isinstance(value, str):
+            self._reject(key, value)
+            return None
+        if self._too_long(key, value, limit):
+            return None
+        return value.strip() or None
 
     def required_text(self, key: str) -> str:
-        value = self.values.get(key)
-        return "" if value is None else str(value)
+        return _text_of(self.values.get(key))
 
     def date(self, key: str, *, words: frozenset[str] = frozenset()) -> date | None:
         value = self.values.get(key)
+        if self._too_long(key, value):
+            return None
         if value is None or (isinstance(value, str) and value.strip().lower() in words):
             return None
         if isinstance(value, str) and not value.strip():
@@ -185,6 +219,8 @@ class _Reader:
 
     def datetime(self, key: str) -> datetime | None:
         value = self.values.get(key)
+        if self._too_long(key, value):
+            return None
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         try:
@@ -195,6 +231,8 @@ class _Reader:
 
     def integer(self, key: str) -> int | None:
         value = self.values.get(key)
+        if self._too_long(key, value):
+            return None
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         try:
@@ -205,6 +243,8 @@ class _Reader:
 
     def enum(self, key: str, kind: type[_E]) -> _E | None:
         value = self.values.get(key)
+        if self._too_long(key, value):
+            return None
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if isinstance(value, str):
@@ -219,7 +259,10 @@ class _Reader:
         value = self.values.get(key)
         if value is None or isinstance(value, bool):
             return bool(value)
-        word = str(value).strip().lower()
+        word = _text_of(value)
+        if self._too_long(key, word):
+            return False
+        word = word.strip().lower()
         if word in _TRUE_WORDS:
             return True
         if word not in _FALSE_WORDS:
@@ -233,9 +276,9 @@ def parse_image(raw: Mapping[str, Any]) -> ImageRecord:
     if isinstance(raw, Mapping):
         nested = raw.get("properties")
         if isinstance(nested, Mapping):
-            values.update((str(key), value) for key, value in nested.items())
+            values.update((_text_of(key), value) for key, value in nested.items())
         # Top-level keys win: they are what Glance itself returned.
-        values.update((str(key), value) for key, value in raw.items() if key != "properties")
+        values.update((_text_of(key), value) for key, value in raw.items() if key != "properties")
     read = _Reader(values)
     properties = {
         key: _text_of(value) for key, value in values.items() if key not in CORE_IMAGE_KEYS
@@ -266,8 +309,8 @@ def parse_image(raw: Mapping[str, Any]) -> ImageRecord:
         maintained_until=read.date("maintained_until", words=_NO_DATE_WORDS),
         uuid_validity=read.text("uuid_validity"),
         hotfix_hours=read.integer("hotfix_hours"),
-        image_source=read.text("image_source"),
-        image_description=read.text("image_description"),
+        image_source=read.text("image_source", MAX_LONG_TEXT_CHARS),
+        image_description=read.text("image_description", MAX_LONG_TEXT_CHARS),
         image_original_user=read.text("image_original_user"),
         image_name=read.text("image_name"),
         internal_version=read.text("internal_version"),
@@ -275,7 +318,7 @@ def parse_image(raw: Mapping[str, Any]) -> ImageRecord:
         deprecated_at=read.datetime("deprecated_at"),
         obsolete_at=read.datetime("obsolete_at"),
         replaced_by=read.text("replaced_by"),
-        deprecation_reason=read.text("deprecation_reason"),
+        deprecation_reason=read.text("deprecation_reason", MAX_LONG_TEXT_CHARS),
         deprecated_by=read.text("deprecated_by"),
         image_type=read.text("image_type"),
         base_image_ref=read.text("base_image_ref"),
@@ -291,7 +334,7 @@ def _id_in(value: object) -> str | None:
         value = value.get("id")
     if value is None or isinstance(value, (Mapping, list, bool)):
         return None
-    return str(value) or None
+    return _text_of(value) or None
 
 
 def parse_server(
@@ -304,7 +347,7 @@ def parse_server(
     flavor = values.get("flavor")
     flavor_name = None
     if isinstance(flavor, Mapping) and flavor.get("original_name") is not None:
-        flavor_name = str(flavor["original_name"])
+        flavor_name = _text_of(flavor["original_name"])
     volume_image_id = None
     # Nova reports image "" when the root disk is a volume; the image then lives on the volume.
     boot_from_volume = image_id is None
@@ -313,13 +356,13 @@ def parse_server(
         for volume in attached if isinstance(attached, list) else []:
             volume_id = _id_in(volume)
             if volume_id is not None and volume_image_ids.get(volume_id):
-                volume_image_id = str(volume_image_ids[volume_id])
+                volume_image_id = _text_of(volume_image_ids[volume_id])
                 break
     return ServerRecord(
         id=read.required_text("id"),
         name=read.required_text("name"),
         status=read.required_text("status"),
-        project_id=str(values.get("tenant_id") or values.get("project_id") or ""),
+        project_id=_text_of(values.get("tenant_id") or values.get("project_id") or ""),
         image_id=image_id,
         flavor_id=_id_in(flavor),
         flavor_name=flavor_name,
@@ -344,7 +387,7 @@ def parse_flavor(raw: Mapping[str, Any]) -> FlavorRecord:
         ram=read.integer("ram") or 0,
         disk=read.integer("disk") or 0,
         is_public=read.boolean(public_key) if values.get(public_key) is not None else True,
-        extra_specs={str(key): _text_of(value) for key, value in specs.items()}
+        extra_specs={_text_of(key): _text_of(value) for key, value in specs.items()}
         if isinstance(specs, Mapping)
         else {},
     )

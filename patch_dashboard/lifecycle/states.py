@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timezone
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta, timezone
 
 from patch_dashboard.lifecycle.model import DeprecationState, ImageRecord, PatchState
+from patch_dashboard.lifecycle.properties import shorten
 
 # SCS scs-0102: an image is out of date once 10 % past its promised replacement period.
 STALE_GRACE = 1.1
+# A build cannot come from the future. A build date further ahead of now than this (time zones,
+# clocks) is not trusted: it would make the build the newest of its family for years.
+FUTURE_BUILD_TOLERANCE = timedelta(days=1)
 # Conditions that make a build unfit to move to.
 UNUSABLE = frozenset({PatchState.OBSOLETE, PatchState.DEPRECATED, PatchState.END_OF_LIFE})
 _FALLBACKS = frozenset({PatchState.UNKNOWN, PatchState.CURRENT})
@@ -19,6 +24,24 @@ def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=timezone.utc)
+
+
+def with_trusted_build_date(image: ImageRecord, now: datetime) -> ImageRecord:
+    """``image`` itself, or, when its build date lies more than a day after ``now``, a copy
+    whose build date is unknown (the raw value listed in ``invalid``, as for a bad date).
+
+    Only subtractions: ``date.max`` plus anything overflows, a difference never does.
+    """
+    if image.build_date is None or _midnight(image.build_date) - now <= FUTURE_BUILD_TOLERANCE:
+        return image
+    raw = image.properties.get("image_build_date") or image.build_date.isoformat()
+    return replace(
+        image, build_date=None, invalid={**image.invalid, "image_build_date": shorten(raw)}
+    )
 
 
 def _passed(moment: datetime | None, now: datetime) -> bool:
@@ -53,9 +76,9 @@ def own_conditions(image: ImageRecord, now: datetime) -> set[PatchState]:
     ):
         flags.add(PatchState.END_OF_LIFE)
     period = image.replace_frequency.period if image.replace_frequency else None
+    # ``now - built``, never ``built + period``: the sum overflows near 9999-12-31.
     if image.build_date is not None and period is not None:
-        built = datetime.combine(image.build_date, time(), tzinfo=timezone.utc)
-        if now > built + period * STALE_GRACE:
+        if now - _midnight(image.build_date) > period * STALE_GRACE:
             flags.add(PatchState.STALE)
     return flags
 
