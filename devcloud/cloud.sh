@@ -9,6 +9,7 @@
 #   cloud.sh status   exit 0 iff every service answers
 #   cloud.sh logs     last 40 lines of each service log
 #   cloud.sh restart-horizon   restart Horizon only (after plugin code changes)
+#   cloud.sh restart-glance    re-render Glance's configuration, restart Glance only
 #
 # State directory: $PATCH_DASHBOARD_DEVCLOUD_DIR, default <checkout>/.devcloud
 set -euo pipefail
@@ -215,8 +216,7 @@ write_configs() {
              "$STATE"/{nova/locks,horizon,rabbitmq/home,rabbitmq/mnesia,rabbitmq/log,etc/rabbitmq}
     render my.cnf.in "$STATE/etc/my.cnf"
     render keystone.conf.in "$STATE/etc/keystone/keystone.conf"
-    render glance-api.conf.in "$STATE/etc/glance/glance-api.conf"
-    cp "$CV/etc/glance/glance-api-paste.ini" "$STATE/etc/glance/"
+    glance_configs
     render placement.conf.in "$STATE/etc/placement/placement.conf"
     render nova-common.conf.in "$STATE/etc/nova/nova-common.conf"
     render nova-db.conf.in "$STATE/etc/nova/nova-db.conf"
@@ -235,6 +235,14 @@ log.file.level = warning
 vm_memory_high_watermark.absolute = 256MiB
 disk_free_limit.absolute = 50MB
 EOF
+}
+
+# Glance's configuration, with the property protections docs/security.md recommends (the
+# same file, copied unchanged)
+glance_configs() {
+    render glance-api.conf.in "$STATE/etc/glance/glance-api.conf"
+    cp "$CV/etc/glance/glance-api-paste.ini" "$STATE/etc/glance/"
+    cp "$HERE/property-protections-roles.conf" "$STATE/etc/glance/property-protections-roles.conf"
 }
 
 mysql_cmd() { mariadb --defaults-file="$STATE/etc/my.cnf" "$@"; }
@@ -371,6 +379,11 @@ gunicorn_cv() {  # NAME PORT APP [extra args]
         --access-logfile - --name "devcloud-$name" "$@" "$app"
 }
 
+start_glance() {
+    ( export OS_GLANCE_CONFIG_DIR="$STATE/etc/glance"
+      gunicorn_cv glance "$GLANCE_PORT" glance.wsgi.api:application )
+}
+
 start_horizon() {
     ( cd "$STATE/horizon"
       export DJANGO_SETTINGS_MODULE=openstack_dashboard.settings
@@ -399,8 +412,7 @@ phase_start() {
             || { tail -n 30 "$STATE/log/setup-catalog.log"; die "catalog setup failed"; }
         touch "$STATE/.catalog-done"
     fi
-    ( export OS_GLANCE_CONFIG_DIR="$STATE/etc/glance"
-      gunicorn_cv glance "$GLANCE_PORT" glance.wsgi.api:application )
+    start_glance
     ( export OS_PLACEMENT_CONFIG_DIR="$STATE/etc/placement"
       gunicorn_cv placement "$PLACEMENT_PORT" placement.wsgi.api:application )
     wait_rabbitmq
@@ -553,6 +565,18 @@ cmd_restart_horizon() {
     log "horizon restarted"
 }
 
+# after a change to Glance's configuration (e.g. the property protections): Glance is down for
+# the few seconds its restart takes; the other services keep running
+cmd_restart_glance() {
+    abs_state
+    [[ -f $STATE/.setup-done ]] || die "no development cloud in $STATE: run up first"
+    glance_configs
+    stop_svc glance
+    start_glance
+    wait_for glance 90 http_any "http://127.0.0.1:$GLANCE_PORT/versions"
+    log "glance restarted"
+}
+
 # Serialise commands that start or stop things (make test may call `up` while someone else
 # runs `restart-horizon`); status and logs need no lock.
 with_lock() {
@@ -571,7 +595,8 @@ main() {
         status) cmd_status ;;
         logs) cmd_logs ;;
         restart-horizon) with_lock cmd_restart_horizon ;;
-        *) echo "usage: $0 up|stop|clean|status|logs|restart-horizon" >&2; return 2 ;;
+        restart-glance) with_lock cmd_restart_glance ;;
+        *) echo "usage: $0 up|stop|clean|status|logs|restart-horizon|restart-glance" >&2; return 2 ;;
     esac
 }
 
