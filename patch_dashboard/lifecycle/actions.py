@@ -199,7 +199,8 @@ def read_record(image: ImageRecord, *, signer: RecordSigner) -> AppliedRecord | 
         not isinstance(data, dict)
         or data.get("version") != RECORD_VERSION
         or data.get("image") != image.id
-        or data.get("action") not in RECORD_ACTIONS
+        or not isinstance(data.get("action"), str)
+        or data["action"] not in RECORD_ACTIONS
         or not isinstance(data.get("deactivated"), bool)
         or not isinstance(data.get("changed"), dict)
     ):

@@ -455,6 +455,7 @@ LIFECYCLE_MOCKS = {
     ],
     api.nova: ["server_list", "flavor_list"],
     api.cinder: ["volume_list"],
+    api.keystone: ["tenant_list"],
 }
 
 
@@ -478,6 +479,7 @@ class WriteSafetyTests(AdminTestCase):
         self.mock_cloud(image_list=image_list)
         by_id = {image.id: image for image in image_list}
         self.mock_image_get.side_effect = lambda request, image_id: by_id[image_id]
+        self.mock_tenant_list.return_value = (self.tenants.list(), False)
 
     def sent_operations(self):
         patch = self.mock_glanceclient.return_value.http_client.patch
