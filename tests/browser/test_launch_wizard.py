@@ -65,6 +65,10 @@ def deprecated_build(cloud, sdk):  # noqa: F811
         "os_version": "12",
         "architecture": "x86_64",
         "os_purpose": "generic",
+    }
+    # Glance's property protections (the development cloud runs docs/security.md's file)
+    # leave the pipeline and lifecycle keys to the admin, as an image pipeline would set them.
+    protected = {
         "image_build_date": built.isoformat(),
         "replace_frequency": "quarterly",
         "deprecation_state": "deprecated",
@@ -76,6 +80,14 @@ def deprecated_build(cloud, sdk):  # noqa: F811
     assert response.status_code == 201, response.text
     image_id = response.json()["id"]
     try:
+        completed = sdk("admin").image.patch(
+            "/images/%s" % image_id,
+            json=[
+                {"op": "add", "path": "/" + key, "value": value} for key, value in protected.items()
+            ],
+            headers={"Content-Type": "application/openstack-images-v2.1-json-patch"},
+        )
+        assert completed.status_code == 200, completed.text
         upload = conn.image.put(
             "/images/%s/file" % image_id,
             data=_qcow2(),
