@@ -22,9 +22,10 @@ _BUILD_SUFFIX = re.compile(
 )
 _DIGITS = re.compile(r"([0-9]+)")
 _PURPOSE_ALIASES = {"oldgeneric": "generic"}  # deprecation renames generic to oldgeneric
-# Visibilities whose images only their owner's project sees: their families stay per owner,
-# so a private upload never supersedes (or is recommended instead of) a public build.
-_OWNER_SCOPED = frozenset({"private", "shared"})
+# Only public images form cloud-wide families. Every other visibility (private, shared,
+# community, or a word Glance may add) is an upload of its owner's project: its families stay
+# per owner, so such an image never supersedes, or is recommended instead of, a public build.
+_CLOUD_WIDE = "public"
 _OLDEST = datetime.min.replace(tzinfo=timezone.utc)
 
 _USUAL_ARCHITECTURES = frozenset({"x86_64", "amd64"})
@@ -96,7 +97,7 @@ def _squash(text: str) -> str:
 
 def lineage_of(image: ImageRecord) -> Lineage:
     """Family of a (non-snapshot) image by the first rule of DESIGN.md that applies."""
-    scope = f"@{image.owner}" if image.visibility in _OWNER_SCOPED and image.owner else ""
+    scope = f"@{image.owner}" if image.visibility != _CLOUD_WIDE and image.owner else ""
     if image.image_name:
         return Lineage(
             f"image_name:{_squash(image.image_name)}{scope}", image.image_name, "image_name"
