@@ -11,7 +11,7 @@ export TMPDIR := $(CURDIR)/.tmp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: venv system-deps lint fmt check test test-fast test-unit test-views test-integration \
-        test-browser test-load demo demo-stop demo-clean bench bench-quick lock clean
+        test-browser test-js test-load demo demo-stop demo-clean bench bench-quick lock clean
 
 venv: $(STAMP)
 
@@ -43,9 +43,9 @@ fmt: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Everything: lint, unit, views, packaging, integration and browser tiers. The development
-# cloud is started when it is not running, and stopped again if this run started it.
-test: venv system-deps lint
+# Everything: lint, the JS specs, unit, views, packaging, integration and browser tiers. The
+# development cloud is started when it is not running, and stopped again if this run started it.
+test: venv system-deps lint test-js
 	@bash tools/run-tests.sh
 
 test-fast: venv
@@ -62,6 +62,17 @@ test-integration: venv
 
 test-browser: venv system-deps
 	$(PY) -m pytest -m browser -q
+
+# The launch guidance's Jasmine specs: Karma in Debian's headless Chromium, one run, with a
+# coverage summary (npm packages pinned in package-lock.json; Horizon's JS from .venv).
+NODE_STAMP := node_modules/.installed
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test-js: venv system-deps $(NODE_STAMP)
+	CHROME_BIN=$${CHROME_BIN:-/usr/bin/chromium} node_modules/.bin/karma start tests/js/karma.conf.js
 
 test-load: venv
 	$(PY) -m pytest -m load -q -s
