@@ -10,6 +10,7 @@ import json
 import os
 import pathlib
 import re
+import uuid
 
 import pytest
 import requests
@@ -159,3 +160,41 @@ def horizon_request(cloud):
         return request
 
     return make
+
+
+@pytest.fixture
+def scratch_image(sdk):
+    """scratch_image("pd-faults", **properties) -> the id of a public image (valid raw data)
+    made by the admin for this test only; every one is deleted afterwards."""
+    admin = sdk("admin")
+    made = []
+
+    def make(prefix: str, **properties) -> str:
+        image = admin.image.create_image(
+            name="%s-%s" % (prefix, uuid.uuid4().hex[:8]),
+            disk_format="raw",
+            container_format="bare",
+            visibility="public",
+            data=b"\0" * 512,
+            allow_duplicates=True,  # no lookup by name (Glance's name filter parses ":")
+            **properties,
+        )
+        made.append(image.id)
+        return image.id
+
+    yield make
+    for image_id in made:
+        admin.image.delete_image(image_id, ignore_missing=True)
+
+
+@pytest.fixture
+def glance_view(sdk):
+    """glance_view(image_id) -> the whole image as Glance shows the admin, without the
+    ``updated_at`` every write changes: compare two of them to see what a write did."""
+
+    def view(image_id: str) -> dict:
+        body = sdk("admin").image.get("/images/%s" % image_id).json()
+        body.pop("updated_at", None)
+        return body
+
+    return view

@@ -20,7 +20,6 @@ import signal
 import socket
 import subprocess
 import time
-import uuid
 
 import pytest
 import requests
@@ -237,15 +236,9 @@ def test_pages_while_glance_is_down(cloud, admin_session):
 
 
 @pytest.fixture
-def own_image(sdk):
-    admin = sdk("admin")
-    image = admin.image.create_image(
-        name="pd-faults-%s" % uuid.uuid4().hex[:8],
-        disk_format="raw",
-        container_format="bare",
-        visibility="public",
-        data=b"\0" * 512,
-        allow_duplicates=True,
+def own_image(scratch_image):
+    return scratch_image(
+        "pd-faults",
         os_distro="pdfaults",
         os_version="1",
         architecture="x86_64",
@@ -253,16 +246,6 @@ def own_image(sdk):
         replace_frequency="monthly",
         patchlevel="1",
     )
-    try:
-        yield image.id
-    finally:
-        admin.image.delete_image(image.id, ignore_missing=True)
-
-
-def glance_view(sdk, image_id):
-    body = sdk("admin").image.get("/images/%s" % image_id).json()
-    body.pop("updated_at", None)
-    return body
 
 
 def form_fields(html):
@@ -271,8 +254,10 @@ def form_fields(html):
     return fields
 
 
-def test_admin_actions_while_glance_is_down_change_nothing(cloud, admin_session, sdk, own_image):
-    before = glance_view(sdk, own_image)
+def test_admin_actions_while_glance_is_down_change_nothing(
+    cloud, admin_session, sdk, own_image, glance_view
+):
+    before = glance_view(own_image)
     forms = {}
     for action, path in (
         ("deprecate", f"/admin/image_lifecycle/deprecate/?image={own_image}"),
@@ -303,7 +288,7 @@ def test_admin_actions_while_glance_is_down_change_nothing(cloud, admin_session,
             # Horizon shows the error (form again, or the index after a redirect): no 500.
             assert response.status_code == 200, (action, response.status_code)
             assert error_messages(response.text) or "error" in response.text, action
-    assert glance_view(sdk, own_image) == before
+    assert glance_view(own_image) == before
 
 
 # ---------------------------------------------------------------- token expiry

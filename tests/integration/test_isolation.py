@@ -12,7 +12,6 @@ test_image_lifecycle.py (a member's forged POSTs to the lifecycle forms change n
 import csv
 import io
 import re
-import uuid
 
 import pytest
 
@@ -66,28 +65,9 @@ def assert_none_of(strings, text, where):
 
 
 @pytest.fixture
-def own_image(sdk):
-    """A public image of this test only (valid raw data), deleted after."""
-    admin = sdk("admin")
-    image = admin.image.create_image(
-        name="pd-isolation-%s" % uuid.uuid4().hex[:8],
-        disk_format="raw",
-        container_format="bare",
-        visibility="public",
-        data=b"\0" * 512,
-        allow_duplicates=True,
-        patchlevel="1",
-    )
-    try:
-        yield image.id
-    finally:
-        admin.image.delete_image(image.id, ignore_missing=True)
-
-
-def glance_view(sdk, image_id):
-    body = sdk("admin").image.get("/images/%s" % image_id).json()
-    body.pop("updated_at", None)
-    return body
+def own_image(scratch_image):
+    """A public image of this test only, deleted after."""
+    return scratch_image("pd-isolation", patchlevel="1")
 
 
 @pytest.mark.parametrize("who", MEMBERS)
@@ -113,9 +93,9 @@ def test_member_reaches_no_admin_view(horizon, cloud, own_image, who):
     assert page.status_code == 200
 
 
-def test_post_without_csrf_token_changes_nothing(horizon, cloud, sdk, own_image):
+def test_post_without_csrf_token_changes_nothing(horizon, cloud, sdk, own_image, glance_view):
     """A cross-site form (no CSRF token) riding an admin's session is refused by Django."""
-    before = glance_view(sdk, own_image)
+    before = glance_view(own_image)
     session = horizon("admin")
     forged = [
         ("/admin/image_lifecycle/%s/metadata/" % own_image, {"patchlevel": "forged"}),
@@ -137,7 +117,7 @@ def test_post_without_csrf_token_changes_nothing(horizon, cloud, sdk, own_image)
         assert response.status_code in (302, 403), (path, response.status_code)
         if response.status_code == 302:
             assert "csrf_failure" in response.headers["Location"], response.headers
-    assert glance_view(sdk, own_image) == before
+    assert glance_view(own_image) == before
 
 
 # ---------------------------------------------------------------- what a member sees

@@ -13,12 +13,7 @@ import uuid
 
 import pytest
 
-from tests.integration.test_image_lifecycle import (
-    VOLATILE,
-    _seed_module,
-    restore,
-    submit,
-)
+from tests.integration.test_image_lifecycle import _seed_module, restore, submit
 
 pytestmark = pytest.mark.integration
 
@@ -68,10 +63,6 @@ def member_image(sdk):
         seed.Images(sdk("admin")).delete(image_id)
 
 
-def glance_state(glance, image_id):
-    return {k: v for k, v in glance.get(image_id).items() if k not in VOLATILE}
-
-
 def plant(glance, image_id, admin_project):
     glance.update(
         image_id,
@@ -90,18 +81,18 @@ def diff(before, after):
 
 @pytest.mark.parametrize("deactivated", [True, False], ids=["deactivated", "active"])
 def test_restore_of_a_planted_record_touches_nothing_but_our_keys(
-    cloud, horizon, sdk, member_image, deactivated
+    cloud, horizon, sdk, glance_view, member_image, deactivated
 ):
     glance = _seed_module().Images(sdk("admin"))
     if deactivated:
         glance.deactivate(member_image)
-    before = glance_state(glance, member_image)
+    before = glance_view(member_image)
     plant(glance, member_image, sdk("admin").current_project_id)
 
     response = restore(horizon("admin"), cloud, member_image)
     assert response.status_code == 302, response.text[-2000:]
 
-    after = glance_state(glance, member_image)
+    after = glance_view(member_image)
     assert diff(before, after) == {}
     assert after["visibility"] == "private"
     assert after["owner"] == before["owner"] != sdk("admin").current_project_id
@@ -110,15 +101,17 @@ def test_restore_of_a_planted_record_touches_nothing_but_our_keys(
     assert not set(OUR_KEYS) & set(after)
 
 
-def test_deprecate_then_restore_ignores_the_planted_entries(cloud, horizon, sdk, member_image):
+def test_deprecate_then_restore_ignores_the_planted_entries(
+    cloud, horizon, sdk, glance_view, member_image
+):
     glance = _seed_module().Images(sdk("admin"))
-    before = glance_state(glance, member_image)
+    before = glance_view(member_image)
     plant(glance, member_image, sdk("admin").current_project_id)
     session = horizon("admin")
 
     response = submit(session, cloud, "deprecate", member_image)
     assert response.status_code == 302, response.text[-2000:]
-    deprecated = glance_state(glance, member_image)
+    deprecated = glance_view(member_image)
     assert deprecated["os_hidden"] is True
     record = deprecated["patch_dashboard_applied"]
     # The new record is this deployment's own: none of the planted entries came along.
@@ -127,11 +120,11 @@ def test_deprecate_then_restore_ignores_the_planted_entries(cloud, horizon, sdk,
 
     response = restore(session, cloud, member_image)
     assert response.status_code == 302, response.text[-2000:]
-    after = glance_state(glance, member_image)
+    after = glance_view(member_image)
     native = ("visibility", "owner", "protected", "status", "os_hidden", "hw_disk_bus")
     assert {key: after.get(key) for key in native} == {key: before.get(key) for key in native}
     # Restore undid what the admin's Deprecate wrote; the planted deprecation_state was there
     # before it, so it stays, and a second Restore (no record now) removes it.
     assert after.get("deprecation_state") == "deprecated"
     assert restore(session, cloud, member_image).status_code == 302
-    assert diff(before, glance_state(glance, member_image)) == {}
+    assert diff(before, glance_view(member_image)) == {}
