@@ -34,6 +34,10 @@ class InstanceRow:
     builds_behind: int | None
     recommended_image_id: str | None
     recommended_image_name: str | None
+    # Whose the recommended image is: Rebuild (a write to Nova) follows it only to a public
+    # image or one of the instance's own project (another project's replaced_by is theirs).
+    recommended_image_visibility: str | None
+    recommended_image_owner: str | None
     recommended_flavor_id: str | None
     recommended_flavor_name: str | None
     flavor_name: str | None
@@ -112,6 +116,8 @@ def instance_row(
         builds_behind=instance.builds_behind,
         recommended_image_id=recommended.id if recommended else None,
         recommended_image_name=recommended.name if recommended else None,
+        recommended_image_visibility=recommended.visibility if recommended else None,
+        recommended_image_owner=recommended.owner if recommended else None,
         recommended_flavor_id=flavor.id if flavor else None,
         recommended_flavor_name=flavor.name if flavor else None,
         flavor_name=(instance.flavor.name if instance.flavor else instance.server.flavor_name),

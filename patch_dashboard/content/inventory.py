@@ -1,25 +1,60 @@
 """What every plugin page needs: one list per service, in parallel, then the core.
 
 A failed service call becomes a Horizon error message and an empty (None) part; the page
-shows what the other services returned.
+shows what the other services returned. A failure inside the core (one value in any image
+it could not cope with) becomes a Horizon error message and an empty assessment; the JSON
+endpoints answer it with a JSON 503 (:func:`assessed` serves both).
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from django.contrib import auth
 from django.utils.translation import gettext_lazy as _
-from horizon import exceptions
+from horizon import exceptions, messages
+from openstack_dashboard.api.rest import utils as rest_utils
 
 from patch_dashboard.api import compute, images
 from patch_dashboard.api.parallel import call_parallel
 from patch_dashboard.lifecycle import (
     CloudAssessment,
+    ComplianceCount,
+    ComplianceSummary,
     FlavorRecord,
     ImageRecord,
     ServerRecord,
     assess_cloud,
 )
+
+LOG = logging.getLogger(__name__)
+
+UNABLE_TO_ASSESS = _("Unable to assess the patch state of the images and instances.")
+EMPTY_ASSESSMENT = CloudAssessment(
+    images={},
+    families={},
+    instances=(),
+    compliance=ComplianceSummary(overall=ComplianceCount(0, 0), by_project={}, by_family={}),
+)
+
+
+class AssessmentFailed(rest_utils.AjaxError):
+    """The core raised on this listing. A JSON endpoint answers it as it is (503, the
+    message); a page shows the message beside the rest of the page."""
+
+    def __init__(self):
+        super().__init__(503, str(UNABLE_TO_ASSESS))
+
+
+def assessed(assess, /, **arguments):
+    """``assess(**arguments)`` (a function of the core); whatever it raises is logged with
+    its traceback and becomes :class:`AssessmentFailed`, whose message names no value:
+    the value that broke it is untrusted metadata, possibly megabytes of it."""
+    try:
+        return assess(**arguments)
+    except Exception as error:
+        LOG.exception("patch_dashboard: the lifecycle core failed on this listing")
+        raise AssessmentFailed() from error
 
 
 @dataclass(frozen=True)
@@ -27,7 +62,13 @@ class Inventory:
     images: list[ImageRecord] | None  # None: the call failed
     servers: list[ServerRecord] | None
     flavors: list[FlavorRecord] | None
-    assessment: CloudAssessment
+    assessment: CloudAssessment  # EMPTY_ASSESSMENT when the core failed
+    assessed: bool = True  # False: the core failed; counts and shares would be wrong
+
+    @property
+    def complete(self) -> bool:
+        """Images and instances both listed and assessed: the compliance figures hold."""
+        return self.images is not None and self.servers is not None and self.assessed
 
 
 def _guarded(call, message):
@@ -67,11 +108,16 @@ def load(request, *, servers: bool = True, flavors: bool = False, all_projects: 
     image_list = results.pop(0)
     server_list = results.pop(0) if servers else None
     flavor_list = results.pop(0) if flavors else None
-    assessment = assess_cloud(
-        images=image_list or [],
-        servers=server_list or [],
-        flavors=flavor_list or [],
-        now=utcnow(),
-        private_flavors_usable=compute.private_flavors_usable(request),
-    )
+    try:
+        assessment = assessed(
+            assess_cloud,
+            images=image_list or [],
+            servers=server_list or [],
+            flavors=flavor_list or [],
+            now=utcnow(),
+            private_flavors_usable=compute.private_flavors_usable(request),
+        )
+    except AssessmentFailed as failure:
+        messages.error(request, str(failure))
+        return Inventory(image_list, server_list, flavor_list, EMPTY_ASSESSMENT, assessed=False)
     return Inventory(image_list, server_list, flavor_list, assessment)

@@ -10,6 +10,7 @@ from patch_dashboard.lifecycle import (
     PatchState,
     end_of_life_date,
 )
+from patch_dashboard.lifecycle.properties import shorten
 
 STATE_LABELS = {
     PatchState.CURRENT: pgettext_lazy("Patch state of an image", "Current"),
@@ -39,6 +40,20 @@ STATE_STATUS_CHOICES = tuple(
 )
 
 UNKNOWN_TEXT = _("unknown")
+
+# An id taken from a URL or a POST and named in a message: anyone can send megabytes.
+ECHO_LIMIT = 80
+
+
+def echoed(value: str) -> str:
+    """``value`` as a message may repeat it: its first ECHO_LIMIT characters ("…" after)."""
+    return shorten(value, ECHO_LIMIT)
+
+
+def raw_value(value: str) -> str:
+    """A property value as its writer left it, for showing: shortened as the core shortens
+    the values it could not read (``ImageRecord.invalid``)."""
+    return shorten(value)
 
 
 def state_badge(state: PatchState):

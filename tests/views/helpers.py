@@ -1,5 +1,10 @@
 """Mocks at Horizon's API boundary, the way Horizon's own view tests do it."""
 
+import json
+from unittest import mock
+
+from django.contrib.messages.storage import cookie as cookie_storage
+from openstack_dashboard.api.rest import utils as rest_utils
 from openstack_dashboard.test import helpers
 
 from tests.views import data
@@ -40,9 +45,33 @@ class CloudMocks:
             )
 
 
-class TestCase(CloudMocks, helpers.TestCase):
+class PageReading:
+    """What a user gets from a page or a JSON endpoint."""
+
+    def messages_shown(self, response):
+        """The texts of the messages the page shows (Horizon renders them from the context),
+        or, after a redirect, those the next page will show (the messages cookie)."""
+        if response.context is not None and "messages" in response.context:
+            return [str(message.message) for message in response.context["messages"]]
+        cookie = response.cookies.get("messages")
+        if cookie is None or not cookie.value:
+            return []
+        decoded = cookie_storage.CookieStorage(None)._decode(cookie.value)
+        return [str(message.message) for message in decoded or ()]
+
+    def get_api(self, url, params=None):
+        """A JSON endpoint as the wizard's JavaScript calls it: (status, decoded body)."""
+        # Horizon's JSONResponse has a read-only ``json`` property, which Django's test client
+        # overwrites on every response: hidden while calling (the body is decoded here).
+        with mock.patch.object(rest_utils._RestResponse, "json", None):
+            response = self.client.get(url, params or {}, HTTP_X_REQUESTED_WITH="XMLHttpRequest")
+        self.assertEqual(response["Content-Type"], "application/json", response.content[:200])
+        return response.status_code, json.loads(response.content)
+
+
+class TestCase(PageReading, CloudMocks, helpers.TestCase):
     pass
 
 
-class AdminTestCase(CloudMocks, helpers.BaseAdminViewTests):
+class AdminTestCase(PageReading, CloudMocks, helpers.BaseAdminViewTests):
     pass

@@ -3,7 +3,8 @@
 ``GET /api/patch_dashboard/instances/[?outdated=1]``: every instance of the project with its
 image state, why it is outdated, and the recommended image and flavor, plus the project's
 compliance figures. One listing per service, with the user's token; a failed service call
-is a 503 naming the service (an expired token stays a 401), never a 500.
+is a 503 naming the service (an expired token stays a 401), and a failure inside the
+assessment a 503 saying so, never a 500.
 """
 
 from django.utils.translation import gettext as _
@@ -41,7 +42,8 @@ class ProjectInstances(generic.View):
             (_strict(compute.list_servers, _("Unable to retrieve instances.")), [request]),
             (_strict(compute.list_flavors, _("Unable to retrieve flavors.")), [request]),
         )
-        cloud = assess_cloud(
+        cloud = inventory.assessed(
+            assess_cloud,
             images=image_list,
             servers=server_list,
             flavors=flavor_list,

@@ -65,7 +65,8 @@ def _fetch(request, *, with_flavors: bool):
     """Images (and flavors) with the user's token, one listing per service, in parallel.
 
     An expired token stays a 401 (Horizon's JS sends the user to the login page); any
-    other failure of a service becomes a 503 naming it, never a 500.
+    other failure of a service becomes a 503 naming it, never a 500 (as does a failure
+    inside the core: ``inventory.assessed``). The wizard shows no guidance on either.
     """
 
     def guarded(call, message):
@@ -153,6 +154,11 @@ def state_reason(assessment: ImageAssessment, latest: ImageRecord | None) -> str
     return _("Current: the latest usable build of %(family)s.") % {"family": family}
 
 
+def _wanted(image: ImageRecord, key: str) -> str:
+    """What the image asks for under ``key`` (its owner's words, of any length), shortened."""
+    return presentation.raw_value(image.requirements.get(key, "?"))
+
+
 def _misfit_text(key: str, image: ImageRecord, flavor: FlavorRecord) -> str:
     """Why ``flavor`` cannot boot ``image``, for one reason word of :func:`flavor_fit`."""
     if key == "min_ram":
@@ -168,11 +174,11 @@ def _misfit_text(key: str, image: ImageRecord, flavor: FlavorRecord) -> str:
     if key.startswith("trait:"):
         return _("The image marks %(trait)s %(wanted)s; this flavor marks it %(offered)s.") % {
             "trait": key,
-            "wanted": image.requirements.get(key, "?"),
+            "wanted": _wanted(image, key),
             "offered": offered or "?",
         }
     image_key = "hw_" + key[3:]
-    wanted = image.requirements.get(image_key, "?")
+    wanted = _wanted(image, image_key)
     if offered is None:
         return _("The image asks for %(key)s=%(wanted)s; this flavor does not allow it.") % {
             "key": image_key,
@@ -204,7 +210,8 @@ def _fit_texts(image: ImageRecord, flavor: FlavorRecord) -> list[dict[str, str]]
         {"requirement": "min_disk", "text": text % {"disk": flavor.disk, "min": image.min_disk}}
     )
     free = []
-    for key, wanted in sorted(image.requirements.items()):
+    for key in sorted(image.requirements):
+        wanted = _wanted(image, key)
         spec = key if key.startswith("trait:") else "hw:" + key[3:]
         offered = flavor.extra_specs.get(spec)
         if offered is None:
@@ -328,7 +335,7 @@ class ImageStates(generic.View):
     def get(self, request):
         _check_policy(request)
         image_list, _unused = _fetch(request, with_flavors=False)
-        assessed = assess_images(image_list, now=inventory.utcnow())
+        assessed = inventory.assessed(assess_images, images=image_list, now=inventory.utcnow())
         block = conf.block_deprecated_launch()
         order = _display_order(assessed)
         states = {}
@@ -351,15 +358,19 @@ class LaunchGuidance(generic.View):
     @rest_utils.ajax()
     def get(self, request, image_id):
         if not _valid_image_id(image_id):
-            raise rest_utils.AjaxError(400, _("%s is not a valid image id.") % image_id[:80])
+            raise rest_utils.AjaxError(
+                400, _("%s is not a valid image id.") % presentation.echoed(image_id)
+            )
         _check_policy(request)
         flavor_id = request.GET.get("flavor_id") or None
         image_list, flavor_list = _fetch(request, with_flavors=True)
-        assessed = assess_images(image_list, now=inventory.utcnow())
+        assessed = inventory.assessed(assess_images, images=image_list, now=inventory.utcnow())
         assessment = assessed.get(image_id)
         if assessment is None:
             raise rest_utils.AjaxError(
-                404, _("Image %s was not found or is not visible to you.") % image_id
+                404,
+                _("Image %s was not found or is not visible to you.")
+                % presentation.echoed(image_id),
             )
         current = None
         if flavor_id is not None:
@@ -368,25 +379,38 @@ class LaunchGuidance(generic.View):
                 raise rest_utils.AjaxError(
                     400,
                     _("Flavor %s was not found or is not available to your project.")
-                    % flavor_id[:80],
+                    % presentation.echoed(flavor_id),
                 )
         block = conf.block_deprecated_launch()
         answer = _image_state(assessment, assessed, block=block)
         answer["block_deprecated_launch"] = block
-        image = assessment.image
-        candidates = recommendable(
-            flavor_list, private_usable=compute.private_flavors_usable(request)
-        )
-        answer["recommended_flavor"] = self._recommended(image, candidates, current)
         latest = _latest(assessment, assessed)
+        # The flavor rules read the image's hw_* values: the same guard as the assessment.
+        flavors = inventory.assessed(
+            self._flavors,
+            image=assessment.image,
+            latest=latest.image if latest else None,
+            flavor_list=flavor_list,
+            private_usable=compute.private_flavors_usable(request),
+            current=current,
+        )
+        answer["recommended_flavor"] = flavors["recommended"]
         if latest is not None:
-            answer["recommended_image"]["recommended_flavor"] = self._recommended(
-                latest.image, candidates, current
-            )
-        answer["flavors"] = []
-        for flavor in flavor_list:
-            fit = flavor_fit(image, flavor)
-            answer["flavors"].append(
+            answer["recommended_image"]["recommended_flavor"] = flavors["recommended_for_latest"]
+        answer["flavors"] = flavors["all"]
+        return answer
+
+    @classmethod
+    def _flavors(cls, *, image, latest, flavor_list, private_usable, current):
+        """The flavor to use for the image (and for the build to move to), and why each
+        listed flavor fits the image or not."""
+        candidates = recommendable(flavor_list, private_usable=private_usable)
+        return {
+            "recommended": cls._recommended(image, candidates, current),
+            "recommended_for_latest": (
+                cls._recommended(latest, candidates, current) if latest is not None else None
+            ),
+            "all": [
                 dict(
                     _flavor_brief(flavor),
                     fits=fit.fits,
@@ -395,8 +419,9 @@ class LaunchGuidance(generic.View):
                         for key in fit.reasons
                     ],
                 )
-            )
-        return answer
+                for flavor, fit in ((f, flavor_fit(image, f)) for f in flavor_list)
+            ],
+        }
 
     @staticmethod
     def _recommended(image: ImageRecord, flavor_list, current: FlavorRecord | None):

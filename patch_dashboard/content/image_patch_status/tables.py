@@ -1,5 +1,5 @@
 import functools
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
@@ -36,7 +36,7 @@ def show_build_date(row):
     if row.build_date_invalid is not None:
         return format_html(
             '<span class="text-muted" title="{}">{}</span>',
-            row.build_date_invalid,
+            presentation.raw_value(row.build_date_invalid),
             presentation.UNKNOWN_TEXT,
         )
     return row.build_date.isoformat() if row.build_date else None
@@ -57,8 +57,12 @@ def show_replacement(row):
 
 
 def show_family(row):
+    # The key comes from image properties: "&", "#", "+" or "%" in it must not end or bend
+    # the query (URL-encoded, then HTML-escaped by format_html).
     return format_html(
-        '<a href="?family={}" class="patch-family">{}</a>', row.family_key, row.family_label
+        '<a href="?{}" class="patch-family">{}</a>',
+        urlencode({"family": row.family_key}),
+        row.family_label,
     )
 
 

@@ -84,10 +84,13 @@ class DetailView(tables.DataTableView):
         cloud = loaded.assessment
         assessment = cloud.images.get(image_id)
         if assessment is None:
-            if loaded.images is not None:
+            # Not found only when Glance's list was read and assessed; otherwise the page
+            # says it cannot show the image, beside the error message.
+            if loaded.images is not None and loaded.assessed:
                 messages.error(
                     self.request,
-                    _("Image %s was not found or is not visible to you.") % image_id,
+                    _("Image %s was not found or is not visible to you.")
+                    % presentation.echoed(image_id),
                 )
                 raise exceptions.Http302(reverse(INDEX_URL))
             self.assessment = None
@@ -123,6 +126,13 @@ class DetailView(tables.DataTableView):
                 for state in PatchState
                 if state in assessment.flags and state != assessment.state
             ]
-            context["invalid"] = sorted(image.invalid.items())
-            context["properties"] = sorted(image.properties.items())
+            # Whatever the image's owner wrote, of any length: shortened, as the core
+            # shortens the values it could not read.
+            context["invalid"] = [
+                (k, presentation.raw_value(v)) for k, v in sorted(image.invalid.items())
+            ]
+            context["properties"] = [
+                (key, presentation.raw_value(value))
+                for key, value in sorted(image.properties.items())
+            ]
         return context

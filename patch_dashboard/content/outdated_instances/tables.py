@@ -43,6 +43,16 @@ def instance_link(row):
     return reverse("horizon:project:instances:detail", args=[row.id])
 
 
+def trusted_target(row):
+    """Whether Rebuild may write the recommended image onto the instance: a public image, or
+    one of the instance's own project. The recommendation follows ``replaced_by``, which the
+    owner of a shared or community image writes as they like; Launch Replacement only opens
+    the wizard, where the user sees what they launch."""
+    return row.recommended_image_visibility == "public" or (
+        row.recommended_image_owner is not None and row.recommended_image_owner == row.project_id
+    )
+
+
 class RebuildWithRecommended(tables.BatchAction):
     name = "rebuild_recommended"
     classes = ("btn-danger",)
@@ -72,6 +82,7 @@ class RebuildWithRecommended(tables.BatchAction):
         return (
             bool(datum.recommended_image_id)
             and datum.recommended_image_id != datum.image_id
+            and trusted_target(datum)
             and not datum.boot_from_volume
             and datum.status in ("ACTIVE", "SHUTOFF", "ERROR")
         )
@@ -80,7 +91,9 @@ class RebuildWithRecommended(tables.BatchAction):
         row = self.table.get_object_by_id(obj_id)
         if row is None or not self.allowed(request, row):
             # A forged or stale POST: never rebuild what the page would not offer.
-            raise exceptions.NotAvailable(_("Instance %s cannot be rebuilt here.") % obj_id)
+            raise exceptions.NotAvailable(
+                _("Instance %s cannot be rebuilt here.") % presentation.echoed(obj_id)
+            )
         api.nova.server_rebuild(request, obj_id, row.recommended_image_id)
         messages.info(
             request,

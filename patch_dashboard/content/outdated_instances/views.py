@@ -15,8 +15,9 @@ def compliance_context(loaded, rows):
         "current_count": count.current,
         "total_count": count.total,
         "share_percent": None if share is None else round(share * 100),
-        # Without either list the share would be wrong: say nothing rather than 0 %.
-        "instances_known": loaded.servers is not None and loaded.images is not None,
+        # Without either list, or the assessment, the share would be wrong: say nothing
+        # rather than 0 %.
+        "instances_known": loaded.complete,
         "outdated_count": sum(1 for row in rows if row.outdated),
     }
 
@@ -53,7 +54,7 @@ class ExportView(generic.View):
 
     def get(self, request, *args, **kwargs):
         loaded = inventory.load(request, flavors=True)
-        if loaded.servers is None or loaded.images is None:
+        if not loaded.complete:
             # Not a CSV that reads "no instances" or "every image deleted": the panel, with
             # the error message.
             return shortcuts.redirect("horizon:project:outdated_instances:index")

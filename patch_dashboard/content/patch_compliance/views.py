@@ -96,7 +96,7 @@ class IndexView(paging.PagedView, tables.DataTableView):
         project_labels = {row.project_id: row.project_name for row in rows}
         filters = filters_of(self.request)
         context.update(
-            instances_known=self.loaded.servers is not None and self.loaded.images is not None,
+            instances_known=self.loaded.complete,
             current_count=overall.current,
             total_count=overall.total,
             share_percent=None if overall.share is None else round(overall.share * 100),
@@ -120,7 +120,7 @@ class ExportView(generic.View):
 
     def get(self, request, *args, **kwargs):
         loaded, names = load_everything(request)
-        if loaded.servers is None or loaded.images is None:
+        if not loaded.complete:
             # Not a CSV that reads "no instances" or "every image deleted": the panel, with
             # the error message.
             return shortcuts.redirect("horizon:admin:patch_compliance:index")
