@@ -6,6 +6,7 @@ receives the JSON patch, so each test asserts the operations (only the action's 
 
 import json
 import re
+from unittest import mock
 from urllib.parse import urlencode
 
 from django.core import signing
@@ -182,6 +183,21 @@ class DeprecateTests(LifecycleTestCase):
         response = self.client.get(form_url(DEPRECATE_URL, "ubuntu-new"))
         targets = response.context["form"].preview_targets()
         self.assertEqual(targets, {iid("ubuntu-new"): iid("ubuntu-mid")})
+
+    @helpers.create_mocks(MOCKS)
+    def test_a_failed_assessment_says_so_instead_of_the_dialog(self):
+        self.serve()
+        with mock.patch(
+            "patch_dashboard.content.inventory.assess_cloud", side_effect=ValueError("boom")
+        ):
+            response = self.client.get(form_url(DEPRECATE_URL, "ubuntu-old"))
+        self.assertRedirectsNoFollow(response, INDEX_URL)
+        # Why, not a claim that the chosen image does not exist.
+        self.assertEqual(
+            self.messages_shown(response),
+            ["Unable to assess the patch state of the images and instances."],
+        )
+        self.mock_patch.assert_not_called()
 
     @helpers.create_mocks(MOCKS)
     def test_unknown_image_redirects(self):

@@ -51,7 +51,11 @@ class DeprecateView(forms.ModalFormView):
         return self.request.GET.getlist("image")
 
     def get(self, request, *args, **kwargs):
-        known = self.loaded().assessment.images
+        loaded = self.loaded()
+        if loaded.images is None or not loaded.assessed:
+            # inventory.load said why; the dialog cannot check a selection it cannot see.
+            raise exceptions.Http302(reverse(INDEX_URL))
+        known = loaded.assessment.images
         if not self.requested_ids() or any(i not in known for i in self.requested_ids()):
             messages.error(request, _("Select images that exist."))
             raise exceptions.Http302(reverse(INDEX_URL))

@@ -1,25 +1,15 @@
 from django import shortcuts
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
-from horizon import exceptions, tables
-from openstack_dashboard import api
+from horizon import tables
 
+from patch_dashboard.api.identity import project_names
 from patch_dashboard.api.parallel import call_parallel
 from patch_dashboard.content import export, instance_rows, inventory, paging, presentation
 from patch_dashboard.content.patch_compliance import tables as admin_tables
 from patch_dashboard.lifecycle import ComplianceCount, PatchState
 
 CHART_WIDTH = 320  # px of a full bar
-
-
-def project_names(request):
-    """Project id -> name: one Keystone list; ids stand in for names when it fails."""
-    try:
-        projects, _more = api.keystone.tenant_list(request)
-    except Exception:
-        exceptions.handle(request, _("Unable to retrieve project names."))
-        return {}
-    return {project.id: project.name for project in projects}
 
 
 def load_everything(request):
