@@ -1,6 +1,6 @@
 """The domain core: plain Python, no Django, no Horizon, no clients.
 
-properties -> records -> families -> states -> recommendations -> compliance (DESIGN.md).
+properties -> records -> families -> states -> recommendations -> compliance (docs/design.md).
 """
 
 from patch_dashboard.lifecycle.assess import assess_cloud, assess_images

@@ -1,6 +1,6 @@
 """What the admin actions write: pure plans of Glance property changes, and their checks.
 
-Every action changes only the keys it owns (DESIGN.md). A plan is a :class:`PropertyPatch`:
+Every action changes only the keys it owns (docs/design.md). A plan is a :class:`PropertyPatch`:
 keys to set, keys to remove, and whether to (de|re)activate the image; the API layer sends
 it as one JSON patch (one ``add`` or ``remove`` operation per key) and nothing else.
 

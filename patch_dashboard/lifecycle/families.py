@@ -96,7 +96,7 @@ def _squash(text: str) -> str:
 
 
 def lineage_of(image: ImageRecord) -> Lineage:
-    """Family of a (non-snapshot) image by the first rule of DESIGN.md that applies."""
+    """Family of a (non-snapshot) image by the first rule of docs/design.md that applies."""
     scope = f"@{image.owner}" if image.visibility != _CLOUD_WIDE and image.owner else ""
     if image.image_name:
         return Lineage(

@@ -1,6 +1,6 @@
 """API payloads -> records, tolerantly.
 
-Bad metadata must never break a page (DESIGN.md): nothing here raises for any input. A value
+Bad metadata must never break a page (docs/design.md): nothing here raises for any input. A value
 that cannot be parsed leaves its field None and is kept, as text, in ``ImageRecord.invalid``.
 
 Every property is written by someone untrusted, and Glance takes values of up to 65,535
