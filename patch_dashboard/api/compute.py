@@ -87,3 +87,9 @@ def list_flavors(request) -> list[FlavorRecord]:
     one flavor at a time.
     """
     return [parse_flavor(_payload(flavor)) for flavor in api.nova.flavor_list(request, None)]
+
+
+@profiler.trace
+def rebuild_server(request, server_id: str, image_id: str) -> None:
+    """Rebuild one server from ``image_id`` (its root disk is replaced), with the user's token."""
+    api.nova.server_rebuild(request, server_id, image_id)

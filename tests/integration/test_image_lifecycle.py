@@ -168,7 +168,7 @@ def test_deprecate_hides_the_image_and_outdates_its_instances(
     assert family["old"] not in default_list_ids(sdk, "alpha")
 
     # The member's instance is now outdated, pointed at the new build.
-    from patch_dashboard.content import inventory
+    from patch_dashboard.api import inventory
     from patch_dashboard.lifecycle import OutdatedReason
 
     loaded = inventory.load(horizon_request("alpha"))

@@ -59,7 +59,7 @@ class FailingAssessment:
     """Pages asked for while the core raises on any listing."""
 
     def get_while_failing(self, url):
-        with core_raises("patch_dashboard.content.inventory.assess_cloud"):
+        with core_raises("patch_dashboard.api.inventory.assess_cloud"):
             return self.client.get(url)
 
     def assertErrorBesidePage(self, response, *page_parts):

@@ -188,7 +188,7 @@ class DeprecateTests(LifecycleTestCase):
     def test_a_failed_assessment_says_so_instead_of_the_dialog(self):
         self.serve()
         with mock.patch(
-            "patch_dashboard.content.inventory.assess_cloud", side_effect=ValueError("boom")
+            "patch_dashboard.api.inventory.assess_cloud", side_effect=ValueError("boom")
         ):
             response = self.client.get(form_url(DEPRECATE_URL, "ubuntu-old"))
         self.assertRedirectsNoFollow(response, INDEX_URL)

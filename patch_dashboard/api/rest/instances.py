@@ -13,9 +13,8 @@ from horizon import exceptions
 from openstack_dashboard.api.rest import urls
 from openstack_dashboard.api.rest import utils as rest_utils
 
-from patch_dashboard.api import compute, images
+from patch_dashboard.api import compute, images, instance_rows, inventory
 from patch_dashboard.api.parallel import call_parallel
-from patch_dashboard.content import instance_rows, inventory
 from patch_dashboard.lifecycle import assess_cloud
 
 

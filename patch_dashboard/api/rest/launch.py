@@ -13,24 +13,21 @@ import uuid
 from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views import generic
 from horizon import exceptions
 from openstack_dashboard import policy
 from openstack_dashboard.api.rest import urls
 from openstack_dashboard.api.rest import utils as rest_utils
 
-from patch_dashboard import conf
-from patch_dashboard.api import compute, images
+from patch_dashboard import conf, wording
+from patch_dashboard.api import compute, images, inventory
 from patch_dashboard.api.parallel import call_parallel
-from patch_dashboard.content import inventory, presentation
 from patch_dashboard.lifecycle import (
     FlavorRecord,
     ImageAssessment,
     ImageRecord,
     PatchState,
     assess_images,
-    end_of_life_date,
     flavor_fit,
     recommend_flavor,
     recommendable,
@@ -97,148 +94,6 @@ def _valid_image_id(image_id: str) -> bool:
     return True
 
 
-# ---------------------------------------------------------------- wording
-
-
-def _day(value) -> str | None:
-    return value.date().isoformat() if hasattr(value, "date") else value.isoformat()
-
-
-def state_reason(assessment: ImageAssessment, latest: ImageRecord | None) -> str:
-    """Why an image has its state, in a person's words."""
-    image = assessment.image
-    state = assessment.state
-    family = assessment.family.label
-    why = image.deprecation_reason
-    if state is PatchState.OBSOLETE:
-        if image.obsolete_at is not None:
-            text = _("Obsolete since %(date)s.") % {"date": _day(image.obsolete_at)}
-        else:
-            text = _("Obsolete: this image is no longer to be used.")
-        return f"{text} {why}" if why else text
-    if state is PatchState.DEPRECATED:
-        if image.deprecated_at is not None:
-            text = _("Deprecated since %(date)s.") % {"date": _day(image.deprecated_at)}
-        else:
-            text = _("Deprecated.")
-        return f"{text} {why}" if why else text
-    if state is PatchState.END_OF_LIFE:
-        until = end_of_life_date(image)
-        if until is None:
-            # A snapshot inherits end of life from its base image, not the dates.
-            return _("End of life: the image it was made from gets no more updates.")
-        return _("End of life since %(date)s: it gets no more updates.") % {
-            "date": until.isoformat()
-        }
-    if state is PatchState.SUPERSEDED:
-        count = assessment.builds_behind
-        newer = ngettext(
-            "Superseded: %(count)d newer build of %(family)s exists.",
-            "Superseded: %(count)d newer builds of %(family)s exist.",
-            count,
-        ) % {"count": count, "family": family}
-        if latest is not None:
-            newer += " " + _("The latest is %(name)s.") % {"name": latest.name}
-        return newer
-    if state is PatchState.STALE:
-        return _("Stale: built on %(date)s, but %(family)s is to be rebuilt %(frequency)s.") % {
-            "date": image.build_date.isoformat() if image.build_date else "?",
-            "family": family,
-            "frequency": image.replace_frequency.value if image.replace_frequency else "?",
-        }
-    if state is PatchState.UNKNOWN:
-        return _(
-            "Unknown: the image has no build date and no family, so its patch level "
-            "cannot be judged."
-        )
-    return _("Current: the latest usable build of %(family)s.") % {"family": family}
-
-
-def _wanted(image: ImageRecord, key: str) -> str:
-    """What the image asks for under ``key`` (its owner's words, of any length), shortened."""
-    return presentation.raw_value(image.requirements.get(key, "?"))
-
-
-def _misfit_text(key: str, image: ImageRecord, flavor: FlavorRecord) -> str:
-    """Why ``flavor`` cannot boot ``image``, for one reason word of :func:`flavor_fit`."""
-    if key == "min_ram":
-        return _("The image needs at least %(min)s MB of RAM; this flavor has %(ram)s MB.") % {
-            "min": image.min_ram,
-            "ram": flavor.ram,
-        }
-    if key == "min_disk":
-        return _(
-            "The image needs a root disk of at least %(min)s GB; this flavor has %(disk)s GB."
-        ) % {"min": image.min_disk, "disk": flavor.disk}
-    offered = flavor.extra_specs.get(key)
-    if key.startswith("trait:"):
-        return _("The image marks %(trait)s %(wanted)s; this flavor marks it %(offered)s.") % {
-            "trait": key,
-            "wanted": _wanted(image, key),
-            "offered": offered or "?",
-        }
-    image_key = "hw_" + key[3:]
-    wanted = _wanted(image, image_key)
-    if offered is None:
-        return _("The image asks for %(key)s=%(wanted)s; this flavor does not allow it.") % {
-            "key": image_key,
-            "wanted": wanted,
-        }
-    return _("The image asks for %(key)s=%(wanted)s; this flavor sets %(spec)s=%(offered)s.") % {
-        "key": image_key,
-        "wanted": wanted,
-        "spec": key,
-        "offered": offered,
-    }
-
-
-def _fit_texts(image: ImageRecord, flavor: FlavorRecord) -> list[dict[str, str]]:
-    """Why a fitting flavor fits: each requirement of the image, met."""
-    why = []
-    if image.min_ram:
-        text = _("%(ram)s MB of RAM, at least the %(min)s MB the image needs.")
-    else:
-        text = _("%(ram)s MB of RAM; the image sets no minimum.")
-    why.append({"requirement": "min_ram", "text": text % {"ram": flavor.ram, "min": image.min_ram}})
-    if flavor.disk == 0:
-        text = _("Its root disk is sized from the image.")
-    elif image.min_disk:
-        text = _("A %(disk)s GB root disk, at least the %(min)s GB the image needs.")
-    else:
-        text = _("A %(disk)s GB root disk; the image sets no minimum.")
-    why.append(
-        {"requirement": "min_disk", "text": text % {"disk": flavor.disk, "min": image.min_disk}}
-    )
-    free = []
-    for key in sorted(image.requirements):
-        wanted = _wanted(image, key)
-        spec = key if key.startswith("trait:") else "hw:" + key[3:]
-        offered = flavor.extra_specs.get(spec)
-        if offered is None:
-            free.append(key)
-            continue
-        text = _("%(key)s=%(wanted)s: compatible with the flavor's %(spec)s=%(offered)s.")
-        why.append(
-            {
-                "requirement": key,
-                "text": text % {"key": key, "wanted": wanted, "spec": spec, "offered": offered},
-            }
-        )
-    if free:
-        why.append(
-            {
-                "requirement": ",".join(free),
-                "text": ngettext(
-                    "%(keys)s: the flavor does not restrict it.",
-                    "%(keys)s: the flavor does not restrict them.",
-                    len(free),
-                )
-                % {"keys": ", ".join(free)},
-            }
-        )
-    return why
-
-
 # ---------------------------------------------------------------- answers
 
 
@@ -249,8 +104,8 @@ def _image_brief(assessment: ImageAssessment) -> dict:
         "name": image.name,
         "build_date": image.build_date.isoformat() if image.build_date else None,
         "state": assessment.state.value,
-        "state_label": str(presentation.STATE_LABELS[assessment.state]),
-        "label_class": presentation.STATE_LABEL_CLASS[assessment.state],
+        "state_label": str(wording.STATE_LABELS[assessment.state]),
+        "label_class": wording.STATE_LABEL_CLASS[assessment.state],
     }
 
 
@@ -273,7 +128,7 @@ def _image_state(
         family=assessment.family.key,
         family_label=assessment.family.label,
         family_builds=len(assessment.family.builds),
-        reason=state_reason(assessment, latest.image if latest else None),
+        reason=wording.state_reason(assessment, latest.image if latest else None),
         deprecation_reason=assessment.image.deprecation_reason,
         needs_attention=assessment.state in NEEDS_ATTENTION,
         recommended=assessment.recommendation.image_id == assessment.image.id,
@@ -359,7 +214,7 @@ class LaunchGuidance(generic.View):
     def get(self, request, image_id):
         if not _valid_image_id(image_id):
             raise rest_utils.AjaxError(
-                400, _("%s is not a valid image id.") % presentation.echoed(image_id)
+                400, _("%s is not a valid image id.") % wording.echoed(image_id)
             )
         _check_policy(request)
         flavor_id = request.GET.get("flavor_id") or None
@@ -369,8 +224,7 @@ class LaunchGuidance(generic.View):
         if assessment is None:
             raise rest_utils.AjaxError(
                 404,
-                _("Image %s was not found or is not visible to you.")
-                % presentation.echoed(image_id),
+                _("Image %s was not found or is not visible to you.") % wording.echoed(image_id),
             )
         current = None
         if flavor_id is not None:
@@ -379,7 +233,7 @@ class LaunchGuidance(generic.View):
                 raise rest_utils.AjaxError(
                     400,
                     _("Flavor %s was not found or is not available to your project.")
-                    % presentation.echoed(flavor_id),
+                    % wording.echoed(flavor_id),
                 )
         block = conf.block_deprecated_launch()
         answer = _image_state(assessment, assessed, block=block)
@@ -415,7 +269,7 @@ class LaunchGuidance(generic.View):
                     _flavor_brief(flavor),
                     fits=fit.fits,
                     reasons=[
-                        {"requirement": key, "text": _misfit_text(key, image, flavor)}
+                        {"requirement": key, "text": wording.misfit_text(key, image, flavor)}
                         for key in fit.reasons
                     ],
                 )
@@ -438,5 +292,5 @@ class LaunchGuidance(generic.View):
             _flavor_brief(flavor),
             is_current=kept,
             choice=choice,
-            why=_fit_texts(image, flavor),
+            why=wording.fit_texts(image, flavor),
         )

@@ -8,10 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from horizon import exceptions, forms, messages
 
-from patch_dashboard.api import compute
+from patch_dashboard.api import compute, inventory
 from patch_dashboard.api import lifecycle as lifecycle_api
 from patch_dashboard.api.identity import project_names
-from patch_dashboard.content import inventory
 from patch_dashboard.lifecycle import ReplaceFrequency, recommendable
 from patch_dashboard.lifecycle.actions import (
     METADATA_KEYS,

@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 from horizon import messages, tables
 
+from patch_dashboard import wording
 from patch_dashboard.api import lifecycle as lifecycle_api
-from patch_dashboard.content import presentation
 from patch_dashboard.content.image_patch_status import tables as project_tables
 from patch_dashboard.lifecycle import PatchState
 from patch_dashboard.lifecycle.actions import plan_restore
@@ -26,7 +26,7 @@ def form_url(name, image_ids):
 
 
 def show_glance_status(row):
-    return "%s, %s" % (row.status, _("hidden")) if row.hidden else row.status
+    return wording.glance_status(row.status, row.hidden)
 
 
 class DeprecateImage(tables.LinkAction):
@@ -141,7 +141,7 @@ class RestoreImages(tables.BatchAction):
 
 class ImageLifecycleTable(project_tables.ImagePatchStatusTable):
     project_count = tables.Column(
-        "project_count", verbose_name=_("Projects"), empty_value=presentation.UNKNOWN_TEXT
+        "project_count", verbose_name=_("Projects"), empty_value=wording.UNKNOWN_TEXT
     )
     glance_status = tables.Column(show_glance_status, verbose_name=_("Glance status"))
 

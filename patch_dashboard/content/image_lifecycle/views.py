@@ -3,8 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from horizon import exceptions, forms, messages
 from horizon.utils import memoized
 
+from patch_dashboard.api import inventory
 from patch_dashboard.api import lifecycle as lifecycle_api
-from patch_dashboard.content import inventory
 from patch_dashboard.content.image_lifecycle import forms as lifecycle_forms
 from patch_dashboard.content.image_lifecycle import rows as lifecycle_rows
 from patch_dashboard.content.image_lifecycle import tables as lifecycle_tables

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from horizon import tables
 
+from patch_dashboard import wording
 from patch_dashboard.content import paging, presentation
 from patch_dashboard.content.launch import LaunchWizardAction
 from patch_dashboard.lifecycle import PatchState
@@ -36,8 +37,8 @@ def show_build_date(row):
     if row.build_date_invalid is not None:
         return format_html(
             '<span class="text-muted" title="{}">{}</span>',
-            presentation.raw_value(row.build_date_invalid),
-            presentation.UNKNOWN_TEXT,
+            wording.raw_value(row.build_date_invalid),
+            wording.UNKNOWN_TEXT,
         )
     return row.build_date.isoformat() if row.build_date else None
 
@@ -104,7 +105,7 @@ class ImagePatchStatusTable(paging.PagedTable, tables.DataTable):
     )
     replacement = tables.Column(show_replacement, verbose_name=_("Replacement"), empty_value="-")
     instance_count = tables.Column(
-        "instance_count", verbose_name=_("Instances"), empty_value=presentation.UNKNOWN_TEXT
+        "instance_count", verbose_name=_("Instances"), empty_value=wording.UNKNOWN_TEXT
     )
 
     def get_object_display(self, datum):
@@ -135,7 +136,7 @@ class LineageTable(tables.DataTable):
         status_choices=presentation.STATE_STATUS_CHOICES,
     )
     instance_count = tables.Column(
-        "instance_count", verbose_name=_("Instances"), empty_value=presentation.UNKNOWN_TEXT
+        "instance_count", verbose_name=_("Instances"), empty_value=wording.UNKNOWN_TEXT
     )
 
     class Meta:

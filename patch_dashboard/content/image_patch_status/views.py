@@ -4,7 +4,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from horizon import exceptions, messages, tables
 
-from patch_dashboard.content import inventory, paging, presentation
+from patch_dashboard import wording
+from patch_dashboard.api import inventory
+from patch_dashboard.content import paging, presentation
 from patch_dashboard.content.image_patch_status import rows as image_rows
 from patch_dashboard.content.image_patch_status import tables as project_tables
 from patch_dashboard.lifecycle import PatchState
@@ -90,7 +92,7 @@ class DetailView(tables.DataTableView):
                 messages.error(
                     self.request,
                     _("Image %s was not found or is not visible to you.")
-                    % presentation.echoed(image_id),
+                    % wording.echoed(image_id),
                 )
                 raise exceptions.Http302(reverse(INDEX_URL))
             self.assessment = None
@@ -129,10 +131,9 @@ class DetailView(tables.DataTableView):
             # Whatever the image's owner wrote, of any length: shortened, as the core
             # shortens the values it could not read.
             context["invalid"] = [
-                (k, presentation.raw_value(v)) for k, v in sorted(image.invalid.items())
+                (k, wording.raw_value(v)) for k, v in sorted(image.invalid.items())
             ]
             context["properties"] = [
-                (key, presentation.raw_value(value))
-                for key, value in sorted(image.properties.items())
+                (key, wording.raw_value(value)) for key, value in sorted(image.properties.items())
             ]
         return context

@@ -3,18 +3,18 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from horizon import exceptions, messages, tables
-from openstack_dashboard import api
 
+from patch_dashboard import wording
+from patch_dashboard.api import compute
 from patch_dashboard.content import paging, presentation
 from patch_dashboard.content.launch import LaunchReplacement
 
 IMAGE_DETAIL_URL = "horizon:project:image_patch_status:detail"
-INDEX_URL = "horizon:project:outdated_instances:index"
 
 
 def show_image(row):
     if row.image_name is None:
-        return format_html('<span class="text-muted">{}</span>', presentation.IMAGE_GONE_LABEL)
+        return format_html('<span class="text-muted">{}</span>', wording.IMAGE_GONE_LABEL)
     return format_html(
         '<a href="{}">{}</a>', reverse(IMAGE_DETAIL_URL, args=[row.image_id]), row.image_name
     )
@@ -92,9 +92,9 @@ class RebuildWithRecommended(tables.BatchAction):
         if row is None or not self.allowed(request, row):
             # A forged or stale POST: never rebuild what the page would not offer.
             raise exceptions.NotAvailable(
-                _("Instance %s cannot be rebuilt here.") % presentation.echoed(obj_id)
+                _("Instance %s cannot be rebuilt here.") % wording.echoed(obj_id)
             )
-        api.nova.server_rebuild(request, obj_id, row.recommended_image_id)
+        compute.rebuild_server(request, obj_id, row.recommended_image_id)
         messages.info(
             request,
             _("Instance %(name)s is being rebuilt from %(image)s.")

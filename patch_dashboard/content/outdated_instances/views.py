@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from horizon import tables
 
-from patch_dashboard.content import export, instance_rows, inventory, paging
+from patch_dashboard.api import instance_rows, inventory
+from patch_dashboard.content import export, paging
 from patch_dashboard.content.outdated_instances import tables as project_tables
 
 

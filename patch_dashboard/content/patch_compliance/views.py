@@ -3,9 +3,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from horizon import tables
 
+from patch_dashboard import wording
+from patch_dashboard.api import instance_rows, inventory
 from patch_dashboard.api.identity import project_names
 from patch_dashboard.api.parallel import call_parallel
-from patch_dashboard.content import export, instance_rows, inventory, paging, presentation
+from patch_dashboard.content import export, paging
 from patch_dashboard.content.patch_compliance import tables as admin_tables
 from patch_dashboard.lifecycle import ComplianceCount, PatchState
 
@@ -95,7 +97,7 @@ class IndexView(paging.PagedView, tables.DataTableView):
             chart_width=CHART_WIDTH,
             projects=sorted(project_labels.items(), key=lambda item: str(item[1]).casefold()),
             families=sorted(family_labels.items(), key=lambda item: str(item[1]).casefold()),
-            states=[(state.value, presentation.STATE_LABELS[state]) for state in PatchState]
+            states=[(state.value, wording.STATE_LABELS[state]) for state in PatchState]
             + [("deleted", _("Image deleted"))],
             selected_project=filters["project"],
             selected_state=filters["state"],

@@ -4,7 +4,7 @@ Compliance panel, their CSV exports and the JSON endpoint (presentation only, no
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from patch_dashboard.content import presentation
+from patch_dashboard import wording
 from patch_dashboard.lifecycle import (
     NO_IMAGE_FAMILY,
     CloudAssessment,
@@ -85,8 +85,8 @@ def instance_row(
             row,
             image_state=PatchState.UNKNOWN.value,
             family_key=PatchState.UNKNOWN.value,
-            family_label=str(presentation.IMAGES_UNAVAILABLE),
-            reasons=(str(presentation.IMAGES_UNAVAILABLE),),
+            family_label=str(wording.IMAGES_UNAVAILABLE),
+            reasons=(str(wording.IMAGES_UNAVAILABLE),),
         )
     server = instance.server
     image = instance.image
@@ -96,9 +96,9 @@ def instance_row(
     if image is not None:
         family_label = image.family.label
     elif family_key == NO_IMAGE_FAMILY.key:
-        family_label = str(presentation.NO_IMAGE_LABEL)
+        family_label = str(wording.NO_IMAGE_LABEL)
     else:
-        family_label = str(presentation.IMAGE_GONE_LABEL)
+        family_label = str(wording.IMAGE_GONE_LABEL)
     return InstanceRow(
         id=server.id,
         name=server.name,
@@ -111,7 +111,7 @@ def instance_row(
         family_key=family_key,
         family_label=family_label,
         outdated=instance.outdated,
-        reasons=tuple(presentation.reason_texts(instance)),
+        reasons=tuple(wording.reason_texts(instance)),
         days_behind=instance.days_behind,
         builds_behind=instance.builds_behind,
         recommended_image_id=recommended.id if recommended else None,
