@@ -64,6 +64,26 @@ def screenshot(browser):
 
 
 @contextlib.contextmanager
+def viewport(driver, width: int, height: int):
+    """The page area (window.innerWidth x innerHeight, what a screenshot shows) at width x
+    height for the block; the session's window size is restored after it."""
+    before = driver.get_window_size()
+    extra_width, extra_height = driver.execute_script(
+        "return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight]"
+    )
+    driver.set_window_size(width + extra_width, height + extra_height)
+    try:
+        yield
+    finally:
+        driver.set_window_size(before["width"], before["height"])
+
+
+def use_theme(driver, theme: str) -> None:
+    """Horizon's theme for the pages loaded next: the cookie its theme picker sets."""
+    driver.add_cookie({"name": "theme", "value": theme, "path": "/"})
+
+
+@contextlib.contextmanager
 def logged_in_without_network(monkeypatch, *, admin: bool = False):
     """Horizon's test user logged in to the live server, panels' own API probes mocked, and
     every connection off loopback refused and reported (a real API call slipping past the
