@@ -1,9 +1,11 @@
-"""What every plugin page needs: one list per service, in parallel, then the core.
+"""What every plugin page and JSON endpoint needs: one list per service, in parallel, then
+the core (the plugin's one loader, :func:`load`, and its one service-call guard, :func:`guarded`).
 
-A failed service call becomes a Horizon error message and an empty (None) part; the page
-shows what the other services returned. A failure inside the core (one value in any image
-it could not cope with) becomes a Horizon error message and an empty assessment; the JSON
-endpoints answer it with a JSON 503 (:func:`assessed` serves both).
+For a page, a failed service call becomes a Horizon error message and an empty (None) part;
+the page shows what the other services returned. A failure inside the core (one value in any
+image it could not cope with) becomes a Horizon error message and an empty assessment.
+For a JSON endpoint (``strict``), either is a JSON 503 naming what failed, never a 500, and
+an expired token stays a 401 (Horizon's JavaScript then sends the user to the login page).
 """
 
 import logging
@@ -71,39 +73,65 @@ class Inventory:
         return self.images is not None and self.servers is not None and self.assessed
 
 
-def _guarded(call, message):
+def guarded(call, message, *, strict: bool = False):
+    """``call(request, **kwargs)`` with its failures answered as a page or (``strict``) a
+    JSON endpoint needs them."""
+
     def run(request, **kwargs):
         try:
             return call(request, **kwargs)
         except exceptions.UNAUTHORIZED as error:
+            if strict:
+                raise  # Horizon's REST layer answers 401
             # The token was revoked or expired early. Horizon alone answers 403 with a "Login"
             # link that leads back here (the session still looks logged in): end the session
             # so its middleware sends the user to the login page.
             auth.logout(request)
             raise exceptions.NotAuthenticated(_("Please log in again.")) from error
-        except Exception:
+        except Exception as error:
+            if strict:
+                LOG.warning("patch_dashboard: %s: %s", message, error)
+                raise rest_utils.AjaxError(503, str(message)) from error
             exceptions.handle(request, message)
             return None
 
     return run
 
 
-_list_images = _guarded(images.list_images, _("Unable to retrieve images."))
-_list_servers = _guarded(compute.list_servers, _("Unable to retrieve instances."))
-_list_flavors = _guarded(compute.list_flavors, _("Unable to retrieve flavors."))
+SERVICE_CALLS = {
+    "images": (images.list_images, _("Unable to retrieve images.")),
+    "servers": (compute.list_servers, _("Unable to retrieve instances.")),
+    "flavors": (compute.list_flavors, _("Unable to retrieve flavors.")),
+}
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def load(request, *, servers: bool = True, flavors: bool = False, all_projects: bool = False):
-    """Fetch images (and servers, flavors) in parallel and assess them."""
-    calls = [(_list_images, [request])]
+def load(
+    request,
+    *,
+    servers: bool = True,
+    flavors: bool = False,
+    all_projects: bool = False,
+    strict: bool = False,
+) -> Inventory:
+    """Fetch images (and servers, flavors) in parallel and assess them.
+
+    ``strict`` (the JSON endpoints): a failed call or a failed assessment raises (a JSON 503
+    or 401) instead of leaving its part empty.
+    """
+
+    def call(name, **kwargs):
+        function, message = SERVICE_CALLS[name]
+        return (guarded(function, message, strict=strict), [request], kwargs)
+
+    calls = [call("images")]
     if servers:
-        calls.append((_list_servers, [request], {"all_projects": all_projects}))
+        calls.append(call("servers", all_projects=all_projects))
     if flavors:
-        calls.append((_list_flavors, [request]))
+        calls.append(call("flavors"))
     results = list(call_parallel(*calls))
     image_list = results.pop(0)
     server_list = results.pop(0) if servers else None
@@ -118,6 +146,8 @@ def load(request, *, servers: bool = True, flavors: bool = False, all_projects: 
             private_flavors_usable=compute.private_flavors_usable(request),
         )
     except AssessmentFailed as failure:
+        if strict:
+            raise
         messages.error(request, str(failure))
         return Inventory(image_list, server_list, flavor_list, EMPTY_ASSESSMENT, assessed=False)
     return Inventory(image_list, server_list, flavor_list, assessment)

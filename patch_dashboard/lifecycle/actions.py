@@ -367,19 +367,12 @@ def newest_usable_build(
     images: Mapping[str, ImageAssessment], image_id: str, *, excluding: Collection[str] = ()
 ) -> str | None:
     """The newest build of ``image_id``'s family that may be moved to, skipping ``excluding``
-    (a snapshot's family is that of the image it was taken from)."""
+    (a snapshot's family is that of the image it was taken from): the first of the usable
+    builds the assessment found (``Family.usable``), not a second scan of the family."""
     assessment = images.get(image_id)
     if assessment is None:
         return None
-    for build in assessment.family.builds:
-        candidate = images.get(build)
-        if (
-            candidate is not None
-            and build not in excluding
-            and is_usable(candidate.image, candidate.flags)
-        ):
-            return build
-    return None
+    return next((build for build in assessment.family.usable if build not in excluding), None)
 
 
 def own_family_replacements(

@@ -7,6 +7,7 @@ replacement chains are computed once and looked up per image and per server.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, time, timezone
 
 from patch_dashboard.lifecycle.compliance import summarize
@@ -69,14 +70,15 @@ def _assess(
 
     # One pass over each family, newest first: usable builds seen so far are newer.
     newer_usable: dict[str, int] = {}
-    newest_usable: dict[str, str] = {}
-    for family in families.values():
-        seen = 0
+    for key, family in families.items():
+        usable: list[str] = []
         for build in family.builds:
-            newer_usable[build] = seen
+            newer_usable[build] = len(usable)
             if is_usable(images[build], conditions[build]):
-                newest_usable.setdefault(family.key, build)
-                seen += 1
+                usable.append(build)
+        if usable:
+            families[key] = replace(family, usable=tuple(usable))
+    newest_usable = {key: family.usable[0] for key, family in families.items() if family.usable}
 
     flags_of: dict[str, frozenset[PatchState]] = {}
     for image_id, found in conditions.items():

@@ -163,12 +163,19 @@ class ServerRecord:
 
 @dataclass(frozen=True)
 class Family:
-    """A lineage of builds. ``builds`` holds image ids, newest first (snapshots excluded)."""
+    """A lineage of builds. ``builds`` holds image ids, newest first (snapshots excluded);
+    ``usable`` those of them that may be moved to (set by the assessment), newest first."""
 
     key: str
     label: str  # what a person calls it: "Ubuntu 24.04", "ubuntu 24.04 x86_64"
     builds: tuple[str, ...]
     evidence: str  # "image_name" | "scs" | "name" | "none"
+    usable: tuple[str, ...] = ()
+
+    @property
+    def newest_usable(self) -> str | None:
+        """The build to recommend to the whole family (None: no usable build)."""
+        return self.usable[0] if self.usable else None
 
 
 @dataclass(frozen=True)

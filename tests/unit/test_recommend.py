@@ -37,6 +37,24 @@ def test_older_build_gets_the_newest_usable_build() -> None:
     assert result["c"] == Recommendation("b")
 
 
+def test_the_family_lists_its_usable_builds_newest_first() -> None:
+    assessed = assess_images(
+        [
+            build("a", U24, "01-01"),
+            build("b", U24, "03-01"),
+            build("c", U24, "05-01", deprecation_state="deprecated"),
+            build("d", U22, "05-01", deprecation_state="obsolete"),
+        ],
+        now=NOW,
+    )
+    family = assessed["a"].family
+    assert family.builds == ("c", "b", "a")
+    assert family.usable == ("b", "a")
+    assert family.newest_usable == "b"
+    assert assessed["c"].family is family  # every build shares the one assessed family
+    assert assessed["d"].family.usable == () and assessed["d"].family.newest_usable is None
+
+
 def test_no_usable_build_means_no_recommendation() -> None:
     result = recommend(
         build("a", U24, "01-01", deprecation_state="obsolete"),

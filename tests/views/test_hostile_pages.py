@@ -141,19 +141,19 @@ class AssessmentFailureEndpoints(TestCase):
     @helpers.create_mocks(PROJECT_MOCKS)
     def test_instances(self):
         self.mock_cloud()
-        with core_raises("patch_dashboard.api.rest.instances.assess_cloud"):
+        with core_raises("patch_dashboard.api.inventory.assess_cloud"):
             self.assertJsonError(*self.get_api(INSTANCES_API))
 
     @helpers.create_mocks(PROJECT_MOCKS)
     def test_image_states(self):
         self.mock_cloud()
-        with core_raises("patch_dashboard.api.rest.launch.assess_images"):
+        with core_raises("patch_dashboard.api.inventory.assess_cloud"):
             self.assertJsonError(*self.get_api(STATES_API))
 
     @helpers.create_mocks(PROJECT_MOCKS)
     def test_guidance(self):
         self.mock_cloud()
-        with core_raises("patch_dashboard.api.rest.launch.assess_images"):
+        with core_raises("patch_dashboard.api.inventory.assess_cloud"):
             self.assertJsonError(*self.get_api(guidance_api(data.image_id("debian-old"))))
 
     @helpers.create_mocks(PROJECT_MOCKS)

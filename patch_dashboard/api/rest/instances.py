@@ -7,27 +7,11 @@ is a 503 naming the service (an expired token stays a 401), and a failure inside
 assessment a 503 saying so, never a 500.
 """
 
-from django.utils.translation import gettext as _
 from django.views import generic
-from horizon import exceptions
 from openstack_dashboard.api.rest import urls
 from openstack_dashboard.api.rest import utils as rest_utils
 
-from patch_dashboard.api import compute, images, instance_rows, inventory
-from patch_dashboard.api.parallel import call_parallel
-from patch_dashboard.lifecycle import assess_cloud
-
-
-def _strict(call, message, **kwargs):
-    def run(request):
-        try:
-            return call(request, **kwargs)
-        except exceptions.UNAUTHORIZED:
-            raise
-        except Exception as error:
-            raise rest_utils.AjaxError(503, message) from error
-
-    return run
+from patch_dashboard.api import instance_rows, inventory
 
 
 @urls.register
@@ -36,19 +20,7 @@ class ProjectInstances(generic.View):
 
     @rest_utils.ajax()
     def get(self, request):
-        image_list, server_list, flavor_list = call_parallel(
-            (_strict(images.list_images, _("Unable to retrieve images.")), [request]),
-            (_strict(compute.list_servers, _("Unable to retrieve instances.")), [request]),
-            (_strict(compute.list_flavors, _("Unable to retrieve flavors.")), [request]),
-        )
-        cloud = inventory.assessed(
-            assess_cloud,
-            images=image_list,
-            servers=server_list,
-            flavors=flavor_list,
-            now=inventory.utcnow(),
-            private_flavors_usable=compute.private_flavors_usable(request),
-        )
+        cloud = inventory.load(request, flavors=True, strict=True).assessment
         rows = instance_rows.instance_rows(cloud)
         if request.GET.get("outdated") in ("1", "true", "yes"):
             rows = [row for row in rows if row.outdated]

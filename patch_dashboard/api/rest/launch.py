@@ -14,20 +14,17 @@ from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
 from django.views import generic
-from horizon import exceptions
 from openstack_dashboard import policy
 from openstack_dashboard.api.rest import urls
 from openstack_dashboard.api.rest import utils as rest_utils
 
 from patch_dashboard import conf, wording
-from patch_dashboard.api import compute, images, inventory
-from patch_dashboard.api.parallel import call_parallel
+from patch_dashboard.api import compute, inventory
 from patch_dashboard.lifecycle import (
     FlavorRecord,
     ImageAssessment,
     ImageRecord,
     PatchState,
-    assess_images,
     flavor_fit,
     recommend_flavor,
     recommendable,
@@ -59,30 +56,11 @@ def _check_policy(request) -> None:
 
 
 def _fetch(request, *, with_flavors: bool):
-    """Images (and flavors) with the user's token, one listing per service, in parallel.
-
-    An expired token stays a 401 (Horizon's JS sends the user to the login page); any
-    other failure of a service becomes a 503 naming it, never a 500 (as does a failure
-    inside the core: ``inventory.assessed``). The wizard shows no guidance on either.
-    """
-
-    def guarded(call, message):
-        def run():
-            try:
-                return call(request)
-            except exceptions.UNAUTHORIZED:
-                raise
-            except Exception as error:
-                LOG.warning("patch_dashboard launch guidance: %s: %s", message, error)
-                raise rest_utils.AjaxError(503, message) from error
-
-        return run
-
-    calls = [guarded(images.list_images, _("Unable to retrieve images."))]
-    if with_flavors:
-        calls.append(guarded(compute.list_flavors, _("Unable to retrieve flavors.")))
-    results = call_parallel(*calls)
-    return results[0], (results[1] if with_flavors else None)
+    """Images (and flavors) assessed, through the plugin's one loader in its strict mode:
+    a failed service or core is a JSON 503 (an expired token a 401), and the wizard shows
+    no guidance. Returns (image id -> assessment, flavors or None)."""
+    loaded = inventory.load(request, servers=False, flavors=with_flavors, strict=True)
+    return loaded.assessment.images, loaded.flavors
 
 
 def _valid_image_id(image_id: str) -> bool:
@@ -189,8 +167,7 @@ class ImageStates(generic.View):
     @rest_utils.ajax()
     def get(self, request):
         _check_policy(request)
-        image_list, _unused = _fetch(request, with_flavors=False)
-        assessed = inventory.assessed(assess_images, images=image_list, now=inventory.utcnow())
+        assessed, _unused = _fetch(request, with_flavors=False)
         block = conf.block_deprecated_launch()
         order = _display_order(assessed)
         states = {}
@@ -218,8 +195,7 @@ class LaunchGuidance(generic.View):
             )
         _check_policy(request)
         flavor_id = request.GET.get("flavor_id") or None
-        image_list, flavor_list = _fetch(request, with_flavors=True)
-        assessed = inventory.assessed(assess_images, images=image_list, now=inventory.utcnow())
+        assessed, flavor_list = _fetch(request, with_flavors=True)
         assessment = assessed.get(image_id)
         if assessment is None:
             raise rest_utils.AjaxError(

@@ -9,7 +9,7 @@ from patch_dashboard.api.identity import project_names
 from patch_dashboard.api.parallel import call_parallel
 from patch_dashboard.content import export, paging
 from patch_dashboard.content.patch_compliance import tables as admin_tables
-from patch_dashboard.lifecycle import ComplianceCount, PatchState
+from patch_dashboard.lifecycle import PatchState
 
 CHART_WIDTH = 320  # px of a full bar
 
@@ -21,15 +21,6 @@ def load_everything(request):
         (project_names, [request]),
     )
     return loaded, names or {}
-
-
-def tally(rows, key):
-    """ComplianceCount per key over rows, current = not outdated."""
-    counts = {}
-    for row in rows:
-        current, total = counts.get(key(row), (0, 0))
-        counts[key(row)] = (current + (0 if row.outdated else 1), total + 1)
-    return {k: ComplianceCount(*v) for k, v in counts.items()}
 
 
 def chart_bars(counts, labels):
@@ -82,8 +73,9 @@ class IndexView(paging.PagedView, tables.DataTableView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         rows = self.all_rows
-        overall = self.loaded.assessment.compliance.overall
-        by_project = tally(rows, lambda row: row.project_id)
+        # The figures are the core's (ComplianceSummary); the rows only name the groups.
+        compliance = self.loaded.assessment.compliance
+        overall = compliance.overall
         family_labels = {row.family_key: row.family_label for row in rows}
         project_labels = {row.project_id: row.project_name for row in rows}
         filters = filters_of(self.request)
@@ -92,8 +84,8 @@ class IndexView(paging.PagedView, tables.DataTableView):
             current_count=overall.current,
             total_count=overall.total,
             share_percent=None if overall.share is None else round(overall.share * 100),
-            project_bars=chart_bars(by_project, project_labels),
-            family_bars=chart_bars(tally(rows, lambda row: row.family_key), family_labels),
+            project_bars=chart_bars(compliance.by_project, project_labels),
+            family_bars=chart_bars(compliance.by_family, family_labels),
             chart_width=CHART_WIDTH,
             projects=sorted(project_labels.items(), key=lambda item: str(item[1]).casefold()),
             families=sorted(family_labels.items(), key=lambda item: str(item[1]).casefold()),
