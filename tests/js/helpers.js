@@ -128,7 +128,11 @@
     return {block_deprecated_launch: block, images: images};
   }
 
-  /** GET images/<id>/guidance/ for Debian 12: m1.small recommended, m1.tiny too small. */
+  /*
+   * GET images/<id>/guidance/ for Debian 12: m1.small recommended, m1.tiny too small.
+   * With flavor_id=f-large (the flavor of an instance being replaced, see currentGuidance):
+   * m1.large, kept because it fits.
+   */
   function debianGuidance() {
     var answer = angular.copy(imageStates().images['deb-12-new']);
     answer.block_deprecated_launch = false;
@@ -151,6 +155,26 @@
        reasons: []}
     ];
     return answer;
+  }
+
+  /** GET images/deb-12-new/guidance/?flavor_id=f-large: the current flavor, kept. */
+  function currentGuidance() {
+    var answer = debianGuidance();
+    answer.recommended_flavor = {
+      id: 'f-large', name: 'm1.large', vcpus: 4, ram: 8192, disk: 80, is_current: true,
+      choice: 'Your current flavor, and it fits the image.',
+      why: [{requirement: 'min_ram', text: '8192 MB of RAM, at least the 1024 MB the image needs.'}]
+    };
+    return answer;
+  }
+
+  /** The wizard's flavors (launchInstanceModel.flavors), as Nova lists those of the guidance. */
+  function novaFlavors() {
+    return debianGuidance().flavors.map(function (flavor) {
+      return {id: flavor.id, name: flavor.name, vcpus: flavor.vcpus, ram: flavor.ram,
+              disk: flavor.disk, 'OS-FLV-EXT-DATA:ephemeral': 0,
+              'os-flavor-access:is_public': true};
+    });
   }
 
   /** The wizard's images (launchInstanceModel.images), as Horizon's model lists them. */
@@ -215,6 +239,8 @@
     withBackend: withBackend,
     imageStates: imageStates,
     debianGuidance: debianGuidance,
+    currentGuidance: currentGuidance,
+    novaFlavors: novaFlavors,
     wizardImages: wizardImages,
     render: render,
     text: text,

@@ -118,5 +118,41 @@
       $httpBackend.flush();
       expect(spec.text(rendered.element)).toBe('');
     });
+    it('asks again with the replaced instance\'s flavor once the wizard knows it', inject(
+      function ($injector) {
+        var handoff = $injector.get('horizon.dashboard.patch_dashboard.launch-guidance.handoff');
+        var modal = $injector.get('horizon.dashboard.project.workflow.launch-instance.modal.service');
+        spyOn($injector.get('$uibModal'), 'open')
+          .and.returnValue({result: $injector.get('$q').defer().promise});
+        modal.open({imageId: 'deb-12-new', flavorId: 'f-large', currentFlavorName: 'm1.large'});
+        // The Flavor step's table, before Nova's flavors are in.
+        var step = $injector.get('$rootScope').$new();
+        step.table = {availableFlavorFacades: undefined, allocatedFlavorFacades: []};
+        handoff.followFlavorStep(step);
+
+        answer('deb-12-new', 200, spec.debianGuidance());
+        var rendered = flavorTable({id: 'deb-12-new'});
+        $httpBackend.flush(1);
+        expect(handoff.currentFlavorId()).toBeNull();
+        // The flavors arrive while the first answer is on its way.
+        step.table.availableFlavorFacades = [{id: 'f-large', name: 'm1.large'}];
+        $httpBackend.expectGET(spec.guidanceUrl('deb-12-new') + '?flavor_id=f-large')
+          .respond(spec.currentGuidance());
+        step.$root.$digest();
+        expect(handoff.currentFlavorId()).toBe('f-large');
+        $httpBackend.flush(1);
+        // The answer without the flavor came too late: nothing is shown from it.
+        expect(fitByFlavor(rendered.element)['m1.small']).toBe('');
+        $httpBackend.flush();
+        expect(fitByFlavor(rendered.element)).toEqual({
+          'm1.tiny': 'Cannot boot this image: RAM 512 MB is less than the 1024 MB the image ' +
+                     'needs. Root disk 1 GB is less than the 10 GB it needs.',
+          'm1.small': 'Fits',
+          'm1.large': 'Recommended Your current flavor, and it fits the image. 8192 MB of ' +
+                      'RAM, at least the 1024 MB the image needs.'
+        });
+        // The allocated flavor stays the user's.
+        expect(step.table.allocatedFlavorFacades).toEqual([{id: 'f-large', name: 'm1.large'}]);
+      }));
   });
 })();

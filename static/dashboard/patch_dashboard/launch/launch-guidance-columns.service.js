@@ -20,6 +20,7 @@
   function columnsService() {
     return {
       extend: extend,
+      isFlavorTable: isFlavorTable,
       STATE_COLUMN: STATE_COLUMN
     };
 
@@ -30,6 +31,11 @@
 
     function has(columns, id) {
       return columns.some(function (column) { return column.id === id; });
+    }
+
+    /** Whether a dynamic table's config is one of the Flavor step's two tables. */
+    function isFlavorTable(config) {
+      return Boolean(config) && endsWith(config.detailsTemplateUrl || '', FLAVOR_DETAILS);
     }
 
     function extend(config, columns) {
@@ -47,7 +53,7 @@
           sortDefault: true,
           template: '<patch-dashboard-image-state item="item"></patch-dashboard-image-state>'
         });
-      } else if (endsWith(details, FLAVOR_DETAILS) && !has(columns, FIT_COLUMN)) {
+      } else if (isFlavorTable(config) && !has(columns, FIT_COLUMN)) {
         columns.push({
           id: FIT_COLUMN,
           title: gettext('Fit for the image'),

@@ -6,6 +6,18 @@
     var WORKFLOW = 'horizon.dashboard.project.workflow.launch-instance.workflow';
     var HORIZON_STEPS = '/static/dashboard/project/workflow/launch-instance/';
     var OURS = '/static/dashboard/patch_dashboard/launch/';
+    var MODAL = 'horizon.dashboard.project.workflow.launch-instance.modal.service';
+    var HANDOFF = 'horizon.dashboard.patch_dashboard.launch-guidance.handoff';
+    /* What Launch Replacement hands over for an instance on m1.large, which fits Debian 12. */
+    var REPLACEMENT = {successUrl: '/project/outdated_instances/', imageId: 'deb-12-new',
+                       flavorId: 'f-large', currentFlavorName: 'm1.large'};
+
+    /** Horizon's modal service, with $uibModal opening nothing (the steps are drawn apart). */
+    function modalService($injector) {
+      var $uibModal = $injector.get('$uibModal');
+      spyOn($uibModal, 'open').and.returnValue({result: $injector.get('$q').defer().promise});
+      return $injector.get(MODAL);
+    }
 
     describe('before the wizard opens', function () {
       beforeEach(spec.loadModules);
@@ -265,6 +277,180 @@
         expect(element[0].querySelector('.patch-dashboard-image-warning')).toBeNull();
         expect(scope.wizardForm.launchInstanceSourceForm.$error.patchDashboardLaunchBlocked)
           .toBeUndefined();
+      });
+    });
+    describe('the modal service decorator', function () {
+      var modal, handoff, $uibModal, $rootScope;
+
+      beforeEach(spec.loadModules);
+      beforeEach(inject(function ($injector) {
+        modal = modalService($injector);
+        $uibModal = $injector.get('$uibModal');
+        $rootScope = $injector.get('$rootScope');
+        handoff = $injector.get(HANDOFF);
+      }));
+
+      /** A Flavor table's scope as the hand-off sees it: the step's facades. */
+      function flavorTable(facades) {
+        var scope = $rootScope.$new();
+        scope.table = {availableFlavorFacades: facades, allocatedFlavorFacades: []};
+        handoff.followFlavorStep(scope);
+        scope.$digest();
+        return scope;
+      }
+
+      it('still opens Horizon\'s wizard with the whole launchContext', function () {
+        modal.open(REPLACEMENT);
+        expect($uibModal.open).toHaveBeenCalled();
+        expect($uibModal.open.calls.argsFor(0)[0].resolve.launchContext()).toBe(REPLACEMENT);
+      });
+
+      it('keeps the hand-off of each opening, and none for a launch without one', function () {
+        var large = {id: 'f-large', name: 'm1.large'};
+        modal.open(REPLACEMENT);
+        var first = flavorTable([{id: 'f-small', name: 'm1.small'}, large]);
+        expect(handoff.currentFlavorId()).toBe('f-large');
+        expect(first.table.allocatedFlavorFacades).toEqual([large]);
+
+        // Then the wizard is opened from Horizon's Instances panel: no hand-off at all.
+        modal.open();
+        expect(handoff.currentFlavorId()).toBeNull();
+        var second = flavorTable([large]);
+        expect(second.table.allocatedFlavorFacades).toEqual([]);
+        // The first wizard's table, should it still be there, stops following.
+        first.table.allocatedFlavorFacades.length = 0;
+        first.table.availableFlavorFacades.push({id: 'f-tiny', name: 'm1.tiny'});
+        first.$digest();
+        expect(first.table.allocatedFlavorFacades).toEqual([]);
+        expect(handoff.currentFlavorId()).toBeNull();
+
+        modal.open({imageId: 'deb-12-new'});
+        expect(flavorTable([large]).table.allocatedFlavorFacades).toEqual([]);
+      });
+    });
+
+    /*
+     * Horizon's real Flavor step (flavor.html, its controller and transfer table) as the
+     * wizard includes it, opened through Horizon's modal service, the flavors loaded later.
+     */
+    describe('the Flavor step of the wizard', function () {
+      var backend = spec.withBackend();
+      var $httpBackend, modal, model, step, element, scope;
+
+      beforeEach(inject(function ($injector) {
+        $httpBackend = backend.$httpBackend;
+        modal = modalService($injector);
+        step = $injector.get(WORKFLOW).steps.filter(function (each) {
+          return each.id === 'flavor';
+        })[0];
+        model = $injector.get('launchInstanceModel');
+        model.newInstanceSpec = {
+          source: [spec.wizardImages()[4]], source_type: {type: 'image', label: 'Image'},
+          instance_count: 1, vol_create: false
+        };
+        model.novaLimits = {maxTotalInstances: 10, totalInstancesUsed: 0, maxTotalCores: 20,
+                            totalCoresUsed: 0, maxTotalRAMSize: 51200, totalRAMUsed: 0};
+        model.flavors.length = 0;
+      }));
+
+      /** The wizard opened with ``launchContext``, its Flavor step drawn, no flavors yet. */
+      function open(launchContext) {
+        modal.open(launchContext);
+        var rendered = spec.render(
+          '<div ng-form="wizardForm">' +
+          '<ng-include ng-form="{$ step.formName $}" src="step.templateUrl"></ng-include>' +
+          '</div>',
+          {step: step, model: model, launchContext: launchContext});
+        element = rendered.element;
+        scope = rendered.scope;
+      }
+
+      /** Nova's flavors arrive (the model's list fills), the plugin's answers as given. */
+      function loadFlavors(guidanceUrl, guidance) {
+        $httpBackend.expectGET(spec.STATES_URL).respond(spec.imageStates());
+        $httpBackend.expectGET(guidanceUrl).respond(guidance);
+        Array.prototype.push.apply(model.flavors, spec.novaFlavors());
+        scope.$digest();
+        $httpBackend.flush();
+      }
+
+      /** Rows of the allocated (0) or available (1) table: [name, fit for the image]. */
+      function rows(which) {
+        var table = element[0].querySelectorAll('hz-dynamic-table')[which];
+        var heads = spec.texts(table, 'thead th');
+        return Array.prototype.map.call(
+          table.querySelectorAll('tbody tr[ng-repeat-start]'),
+          function (row) {
+            var cells = spec.texts(row, 'td');
+            return [cells[heads.indexOf('Name')], cells[heads.indexOf('Fit for the image')]];
+          });
+      }
+
+      function allocatedRow() {
+        return element[0].querySelectorAll('hz-dynamic-table')[0]
+          .querySelector('tbody tr[ng-repeat-start]');
+      }
+
+      function names(which) {
+        return rows(which).map(function (row) { return row[0]; });
+      }
+
+      var KEPT = 'Recommended Your current flavor, and it fits the image. 8192 MB of RAM, ' +
+                 'at least the 1024 MB the image needs.';
+
+      it('after Launch Replacement: the row\'s flavor allocated, marked as the current one',
+        function () {
+          open(REPLACEMENT);
+          expect(rows(0)).toEqual([]);
+          // The guidance is asked with the instance's flavor only (never first without it).
+          loadFlavors(spec.guidanceUrl('deb-12-new') + '?flavor_id=f-large',
+                      spec.currentGuidance());
+          expect(rows(0)).toEqual([['m1.large', KEPT]]);
+          // The transfer table knows it is allocated: its row offers to remove it, not to add it.
+          expect(allocatedRow().querySelector('actions button.fa-arrow-down')).not.toBeNull();
+          expect(allocatedRow().querySelector('actions button.fa-arrow-up')).toBeNull();
+          expect(names(1)).toEqual(['m1.tiny', 'm1.small']);
+          expect(rows(1)[1]).toEqual(['m1.small', 'Fits']);
+          expect(model.newInstanceSpec.flavor.id).toBe('f-large');
+          expect(scope.wizardForm.launchInstanceFlavorForm.$valid).toBe(true);
+        });
+
+      it('a flavor the user removes stays removed', function () {
+        open(REPLACEMENT);
+        loadFlavors(spec.guidanceUrl('deb-12-new') + '?flavor_id=f-large',
+                    spec.currentGuidance());
+        angular.element(allocatedRow().querySelector('actions button'))
+          .triggerHandler('click');
+        scope.$digest();
+        spec.flushTimeouts();
+        expect(rows(0)).toEqual([]);
+        // The step's flavors change later (say, another is listed): nothing allocated again.
+        var ctrl = angular.element(element[0].querySelector(
+          '[ng-controller^="LaunchInstanceFlavorController"]')).scope().ctrl;
+        ctrl.availableFlavorFacades.push(
+          angular.extend({}, ctrl.availableFlavorFacades[2], {id: 'f-xlarge', name: 'm1.xlarge'}));
+        scope.$digest();
+        expect(rows(0)).toEqual([]);
+        expect(names(1)).toEqual(['m1.tiny', 'm1.small', 'm1.large', 'm1.xlarge']);
+        expect(rows(1)[2]).toEqual(['m1.large', KEPT]);
+      });
+
+      it('when the instance\'s flavor is gone: the smallest that fits, as the row says',
+        function () {
+          open({imageId: 'deb-12-new', flavorId: 'f-small', currentFlavorName: 'm1.gone'});
+          loadFlavors(spec.guidanceUrl('deb-12-new'), spec.debianGuidance());
+          expect(rows(0)[0][0]).toBe('m1.small');
+          expect(rows(0)[0][1]).toContain('Recommended The smallest flavor that fits the image.');
+          expect(model.newInstanceSpec.flavor.id).toBe('f-small');
+        });
+
+      it('a launch without the hand-off allocates nothing and asks without a flavor', function () {
+        open({successUrl: '/project/images/', imageId: 'deb-12-new'});
+        loadFlavors(spec.guidanceUrl('deb-12-new'), spec.debianGuidance());
+        expect(rows(0)).toEqual([]);
+        expect(names(1)).toEqual(['m1.tiny', 'm1.small', 'm1.large']);
+        expect(rows(1)[1][1]).toContain('Recommended The smallest flavor that fits the image.');
+        expect(model.newInstanceSpec.flavor).toBeUndefined();
       });
     });
   });

@@ -1,6 +1,7 @@
 /*
  * The plugin's REST answers, fetched lazily and kept for a minute: the states of every
- * image (one call for all badges) and the guidance for one image (flavors). A failed call
+ * image (one call for all badges) and the guidance for one image (flavors), with or without
+ * the current flavor of an instance being replaced. A failed call
  * resolves to null, so every caller shows nothing rather than an error.
  */
 (function () {
@@ -51,20 +52,27 @@
       });
     }
 
-    /** Promise of the guidance for one image the states know of (flavors), or of null. */
-    function imageGuidance(imageId) {
+    /*
+     * Promise of the guidance for one image the states know of (flavors), or of null.
+     * ``flavorId`` (optional): the flavor in use now (of the instance being replaced), which
+     * the endpoint recommends again when it fits; should it refuse that flavor, the guidance
+     * for the image alone.
+     */
+    function imageGuidance(imageId, flavorId) {
       return stateOf(imageId).then(function (state) {
         if (!state) {
           return null;
         }
-        if (!fresh(guidance[imageId])) {
-          guidance[imageId] = {
-            at: Date.now(),
-            promise: fetch('/api/patch_dashboard/images/' + encodeURIComponent(imageId) +
-                           '/guidance/')
-          };
+        var key = flavorId ? imageId + '\n' + flavorId : imageId;
+        if (!fresh(guidance[key])) {
+          var url = '/api/patch_dashboard/images/' + encodeURIComponent(imageId) + '/guidance/';
+          var answer = flavorId ? fetch(url + '?flavor_id=' + encodeURIComponent(flavorId))
+            .then(function (found) {
+              return found || imageGuidance(imageId);
+            }) : fetch(url);
+          guidance[key] = {at: Date.now(), promise: answer};
         }
-        return guidance[imageId].promise;
+        return guidance[key].promise;
       });
     }
   }

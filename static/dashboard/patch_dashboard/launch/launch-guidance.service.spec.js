@@ -106,5 +106,28 @@
       expect(settle(guidance.imageGuidance('deb-11'))).toBeNull();
       expect(toasts.get()).toEqual([]);
     });
+    it('asks with the current flavor of an instance being replaced, kept apart', function () {
+      $httpBackend.expectGET(spec.STATES_URL).respond(spec.imageStates());
+      $httpBackend.expectGET(spec.guidanceUrl('deb-12-new') + '?flavor_id=f%20large%2F1')
+        .respond(spec.currentGuidance());
+      expect(settle(guidance.imageGuidance('deb-12-new', 'f large/1')).recommended_flavor.name)
+        .toBe('m1.large');
+      // Without the flavor: another question, another answer; both kept for a minute.
+      $httpBackend.expectGET(spec.guidanceUrl('deb-12-new')).respond(spec.debianGuidance());
+      expect(settle(guidance.imageGuidance('deb-12-new')).recommended_flavor.name)
+        .toBe('m1.small');
+      expect(settle(guidance.imageGuidance('deb-12-new', 'f large/1'), false)
+        .recommended_flavor.name).toBe('m1.large');
+    });
+
+    it('falls back to the guidance for the image alone when the flavor is refused', function () {
+      $httpBackend.expectGET(spec.STATES_URL).respond(spec.imageStates());
+      $httpBackend.expectGET(spec.guidanceUrl('deb-12-new') + '?flavor_id=f-gone')
+        .respond(400, 'Flavor f-gone was not found or is not available to your project.');
+      $httpBackend.expectGET(spec.guidanceUrl('deb-12-new')).respond(spec.debianGuidance());
+      expect(settle(guidance.imageGuidance('deb-12-new', 'f-gone')).recommended_flavor.name)
+        .toBe('m1.small');
+      expect(toasts.get()).toEqual([]);
+    });
   });
 })();
