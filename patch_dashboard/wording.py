@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from patch_dashboard.lifecycle import (
+    ChainProblem,
     FlavorRecord,
     ImageAssessment,
     ImageRecord,
@@ -47,6 +48,21 @@ IMAGE_DELETED_TEXT = _("Image deleted")
 IMAGE_GONE_LABEL = _("(image deleted)")
 NO_IMAGE_LABEL = _("(no image)")
 IMAGES_UNAVAILABLE = _("Image unknown: the image list could not be retrieved")
+NO_IMAGE_TEXT = _("No image")
+CHAIN_PROBLEMS = {
+    ChainProblem.CYCLE: _("Replacement chain has a cycle"),
+    ChainProblem.DANGLING: _("Replacement not found"),
+}
+
+
+def condition_label(condition: PatchState | OutdatedReason) -> str:
+    """The badge of an instance's image: its state, or why it has none."""
+    if isinstance(condition, PatchState):
+        return STATE_LABELS[condition]
+    if condition is OutdatedReason.NO_IMAGE:
+        return NO_IMAGE_TEXT
+    return IMAGE_DELETED_TEXT
+
 
 # An id taken from a URL or a POST and named in a message: anyone can send megabytes.
 ECHO_LIMIT = 80
@@ -157,10 +173,12 @@ _RETIRED = {
 }
 
 
-def state_reason(assessment: ImageAssessment, latest: ImageRecord | None) -> str:
-    """Why an image has its state, in whole sentences (the wizard's warning)."""
+def state_reason(
+    assessment: ImageAssessment, latest: ImageRecord | None, state: PatchState | None = None
+) -> str:
+    """Why an image has its state (or ``state``, one of its flags), in whole sentences."""
     image = assessment.image
-    state = assessment.state
+    state = state or assessment.state
     family = assessment.family.label
     why = image.deprecation_reason
     if state in _RETIRED:
@@ -252,6 +270,15 @@ def misfit_text(key: str, image: ImageRecord, flavor: FlavorRecord) -> str:
         _("The image asks for %(key)s=%(wanted)s; this flavor sets %(spec)s=%(offered)s.")
         % {"key": image_key, "wanted": wanted, "spec": key, "offered": offered}
     )
+
+
+def state_reasons(assessment: ImageAssessment, latest: ImageRecord | None) -> list[dict]:
+    """Every condition that holds for the image, most severe first: ``{code, text}``."""
+    return [
+        {"code": state.value, "text": state_reason(assessment, latest, state)}
+        for state in PatchState
+        if state in assessment.flags
+    ]
 
 
 def fit_texts(image: ImageRecord, flavor: FlavorRecord) -> list[dict[str, str]]:

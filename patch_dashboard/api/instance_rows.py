@@ -1,19 +1,28 @@
 """Rows of instances, shared by the project's Outdated Instances panel, the admin's Patch
-Compliance panel, their CSV exports and the JSON endpoint (presentation only, no rules)."""
+Compliance panel, their CSV exports and the JSON endpoint.
+
+A row keeps the core's codes (``PatchState``, ``OutdatedReason``, the family key); its words
+(reason texts, the family's label for a gone image) are chosen when it is shown, from
+:mod:`patch_dashboard.wording`, in the language of the request that shows it.
+"""
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 
 from patch_dashboard import wording
 from patch_dashboard.lifecycle import (
+    DELETED_FAMILY,
     NO_IMAGE_FAMILY,
+    UNLISTED_FAMILY,
     CloudAssessment,
     InstanceAssessment,
+    OutdatedReason,
     PatchState,
 )
 from patch_dashboard.lifecycle.compliance import family_key_of as compliance_family_key
 
-IMAGE_GONE = "deleted"  # state word of an instance whose image is gone or unknown
+# What the state column and filter show for an instance whose image is not assessed.
+GONE = (OutdatedReason.IMAGE_DELETED, OutdatedReason.NO_IMAGE)
 
 
 @dataclass(frozen=True)
@@ -25,11 +34,11 @@ class InstanceRow:
     project_name: str
     image_id: str | None
     image_name: str | None
-    image_state: str  # a PatchState value, or IMAGE_GONE
+    image_state: PatchState | None  # None: the image is gone or was never recorded
     family_key: str
-    family_label: str
+    family_name: str  # the core's label of the family (pseudo families: their key)
     outdated: bool
-    reasons: tuple[str, ...]
+    reasons: tuple[OutdatedReason, ...]  # most severe first
     days_behind: int | None
     builds_behind: int | None
     recommended_image_id: str | None
@@ -42,13 +51,44 @@ class InstanceRow:
     recommended_flavor_name: str | None
     flavor_name: str | None
     boot_from_volume: bool
+    # The assessment the reasons are worded from (not compared: the codes above are the row).
+    assessment: InstanceAssessment | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def condition(self) -> PatchState | OutdatedReason:
+        """The image's state, or why there is none (image deleted, no image recorded)."""
+        if self.image_state is not None:
+            return self.image_state
+        return next((reason for reason in self.reasons if reason in GONE), GONE[0])
+
+    @property
+    def state_code(self) -> str:
+        return self.condition.value
+
+    @property
+    def family_label(self) -> str:
+        if self.family_key == UNLISTED_FAMILY.key:
+            return str(wording.IMAGES_UNAVAILABLE)
+        if self.family_key == NO_IMAGE_FAMILY.key:
+            return str(wording.NO_IMAGE_LABEL)
+        if self.family_key == DELETED_FAMILY.key:
+            return str(wording.IMAGE_GONE_LABEL)
+        return self.family_name
+
+    @property
+    def reason_texts(self) -> tuple[str, ...]:
+        if self.family_key == UNLISTED_FAMILY.key:
+            return (str(wording.IMAGES_UNAVAILABLE),)
+        assert self.assessment is not None
+        return tuple(wording.reason_text(reason, self.assessment) for reason in self.reasons)
 
     @property
     def reason(self) -> str:
-        return "; ".join(self.reasons)
+        return "; ".join(self.reason_texts)
 
     def as_dict(self) -> dict[str, object]:
-        """The row for JSON and CSV: plain values."""
+        """The row for JSON: stable codes beside the words of the request's language."""
+        condition = self.condition
         return {
             "id": self.id,
             "name": self.name,
@@ -57,10 +97,17 @@ class InstanceRow:
             "project_name": self.project_name,
             "image_id": self.image_id,
             "image_name": self.image_name,
-            "image_state": self.image_state,
+            "state": self.state_code,
+            "state_label": str(wording.condition_label(condition)),
+            "image_state": self.state_code,  # the older name of ``state``
+            "family_key": self.family_key,
             "family": self.family_label,
             "outdated": self.outdated,
-            "reasons": list(self.reasons),
+            "reason_details": [
+                {"code": reason.value, "text": text}
+                for reason, text in zip(self.reasons, self.reason_texts, strict=False)
+            ],
+            "reasons": list(self.reason_texts),
             "days_behind": self.days_behind,
             "builds_behind": self.builds_behind,
             "recommended_image_id": self.recommended_image_id,
@@ -79,26 +126,20 @@ def instance_row(
     images_known: bool = True,
 ) -> InstanceRow:
     """One row; without Glance's list (``images_known`` False) an image is unknown, not gone."""
-    if not images_known and instance.image is None and instance.image_id is not None:
-        row = instance_row(instance, project_names=project_names)
-        return replace(
-            row,
-            image_state=PatchState.UNKNOWN.value,
-            family_key=PatchState.UNKNOWN.value,
-            family_label=str(wording.IMAGES_UNAVAILABLE),
-            reasons=(str(wording.IMAGES_UNAVAILABLE),),
-        )
     server = instance.server
     image = instance.image
     recommended = instance.recommended_image
     flavor = instance.recommended_flavor
-    family_key = compliance_family_key(instance)
-    if image is not None:
-        family_label = image.family.label
-    elif family_key == NO_IMAGE_FAMILY.key:
-        family_label = str(wording.NO_IMAGE_LABEL)
+    unlisted = not images_known and image is None and instance.image_id is not None
+    if unlisted:
+        family_key, family_name = UNLISTED_FAMILY.key, UNLISTED_FAMILY.label
+        state: PatchState | None = PatchState.UNKNOWN
+        reasons: tuple[OutdatedReason, ...] = (OutdatedReason.UNKNOWN,)
     else:
-        family_label = str(wording.IMAGE_GONE_LABEL)
+        family_key = compliance_family_key(instance)
+        family_name = image.family.label if image is not None else family_key
+        state = image.state if image is not None else None
+        reasons = tuple(wording.ordered_reasons(instance.reasons))
     return InstanceRow(
         id=server.id,
         name=server.name,
@@ -107,11 +148,11 @@ def instance_row(
         project_name=(project_names or {}).get(server.project_id, server.project_id),
         image_id=instance.image_id,
         image_name=image.image.name if image else None,
-        image_state=image.state.value if image else IMAGE_GONE,
+        image_state=state,
         family_key=family_key,
-        family_label=family_label,
+        family_name=family_name,
         outdated=instance.outdated,
-        reasons=tuple(wording.reason_texts(instance)),
+        reasons=reasons,
         days_behind=instance.days_behind,
         builds_behind=instance.builds_behind,
         recommended_image_id=recommended.id if recommended else None,
@@ -122,7 +163,11 @@ def instance_row(
         recommended_flavor_name=flavor.name if flavor else None,
         flavor_name=(instance.flavor.name if instance.flavor else instance.server.flavor_name),
         boot_from_volume=server.boot_from_volume,
+        assessment=instance,
     )
+
+
+_SEVERITY = {state: index for index, state in enumerate(PatchState)}
 
 
 def instance_rows(
@@ -131,8 +176,7 @@ def instance_rows(
     project_names: Mapping[str, str] | None = None,
     images_known: bool = True,
 ) -> list[InstanceRow]:
-    """Every instance, most severe first, then by name."""
-    severity = {state.value: index for index, state in enumerate(PatchState)}
+    """Every instance, most severe first (a gone image first of all), then by name."""
     rows = [
         instance_row(i, project_names=project_names, images_known=images_known)
         for i in cloud.instances
@@ -140,7 +184,7 @@ def instance_rows(
     rows.sort(
         key=lambda row: (
             not row.outdated,
-            -1 if row.image_state == IMAGE_GONE else severity[row.image_state],
+            -1 if row.image_state is None else _SEVERITY[row.image_state],
             row.project_name.casefold(),
             row.name.casefold(),
             row.id,
@@ -150,9 +194,9 @@ def instance_rows(
 
 
 def select(rows, *, state: str = "", family: str = "", project: str = ""):
-    """Rows matching the page's filters (empty: no filter)."""
+    """Rows matching the page's filters (empty: no filter); ``state`` is a state code."""
     if state:
-        rows = [row for row in rows if row.image_state == state]
+        rows = [row for row in rows if row.state_code == state]
     if family:
         rows = [row for row in rows if row.family_key == family]
     if project:

@@ -16,7 +16,7 @@ COLUMNS = (
     ("status", _("Status")),
     ("image_name", _("Image")),
     ("image_id", _("Image ID")),
-    ("image_state", _("Image state")),
+    ("state_code", _("Image state")),
     ("outdated", _("Outdated")),
     ("reason", _("Reason")),
     ("recommended_image_name", _("Recommended image")),

@@ -4,12 +4,17 @@
 from django.utils.html import format_html
 
 from patch_dashboard import wording
-from patch_dashboard.lifecycle import PatchState
+from patch_dashboard.lifecycle import OutdatedReason, PatchState
 
-# Horizon status columns: True = fine, False = needs attention, None = unknown.
+# Horizon status columns: True = fine, False = needs attention, None = unknown. The cells
+# hold the core's enums; Horizon matches them by their text.
 STATE_STATUS_CHOICES = tuple(
-    (state.value, {PatchState.CURRENT: True, PatchState.UNKNOWN: None}.get(state, False))
+    (state, {PatchState.CURRENT: True, PatchState.UNKNOWN: None}.get(state, False))
     for state in PatchState
+)
+# An instance's image: its state, or why it has none (both count as needing attention).
+CONDITION_STATUS_CHOICES = STATE_STATUS_CHOICES + tuple(
+    (reason, False) for reason in (OutdatedReason.IMAGE_DELETED, OutdatedReason.NO_IMAGE)
 )
 
 
@@ -31,13 +36,14 @@ def state_from_value(value: str) -> PatchState | None:
         return None
 
 
-def image_state_badge(value: str):
-    """Badge of an instance's image state word; a gone image gets a badge of its own."""
-    state = state_from_value(value)
-    if state is not None:
-        return state_badge(state)
+def image_state_badge(condition: PatchState | OutdatedReason):
+    """Badge of an instance's image: its state, or a badge of its own when there is no
+    image to judge (the ``patch-state-deleted`` class the theme and the tests look for)."""
+    if isinstance(condition, PatchState):
+        return state_badge(condition)
     return format_html(
         '<span class="label label-danger patch-state patch-state-deleted" '
-        'data-patch-state="deleted">{}</span>',
-        wording.IMAGE_DELETED_TEXT,
+        'data-patch-state="deleted" data-condition="{}">{}</span>',
+        condition.value,
+        wording.condition_label(condition),
     )

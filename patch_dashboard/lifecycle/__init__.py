@@ -4,7 +4,7 @@ properties -> records -> families -> states -> recommendations -> compliance (do
 """
 
 from patch_dashboard.lifecycle.assess import assess_cloud, assess_images
-from patch_dashboard.lifecycle.families import DELETED_FAMILY, NO_IMAGE_FAMILY
+from patch_dashboard.lifecycle.families import DELETED_FAMILY, NO_IMAGE_FAMILY, UNLISTED_FAMILY
 from patch_dashboard.lifecycle.flavors import flavor_fit, recommend_flavor, recommendable
 from patch_dashboard.lifecycle.model import (
     ChainProblem,
@@ -30,6 +30,7 @@ from patch_dashboard.lifecycle.states import end_of_life_date
 __all__ = [
     "DELETED_FAMILY",
     "NO_IMAGE_FAMILY",
+    "UNLISTED_FAMILY",
     "ChainProblem",
     "CloudAssessment",
     "ComplianceCount",

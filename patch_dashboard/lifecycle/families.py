@@ -32,6 +32,10 @@ _USUAL_ARCHITECTURES = frozenset({"x86_64", "amd64"})
 
 DELETED_FAMILY = Family(key="(image deleted)", label="(image deleted)", builds=(), evidence="none")
 NO_IMAGE_FAMILY = Family(key="(no image)", label="(no image)", builds=(), evidence="none")
+# Where instances count whose image could not be judged because the image list failed.
+UNLISTED_FAMILY = Family(
+    key="(images not listed)", label="(images not listed)", builds=(), evidence="none"
+)
 
 
 def strip_build_suffix(name: str) -> tuple[str, bool]:

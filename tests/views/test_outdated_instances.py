@@ -9,6 +9,7 @@ from django.urls import reverse
 from openstack_dashboard import api
 from openstack_dashboard.test import helpers
 
+from patch_dashboard.lifecycle import UNLISTED_FAMILY, OutdatedReason, PatchState
 from tests.views import data
 from tests.views.helpers import TestCase
 
@@ -54,7 +55,7 @@ class OutdatedInstancesTests(TestCase):
             volume_list=[],
         )
         rows = self.rows(self.client.get(INDEX_URL))
-        self.assertEqual(rows["app-1"].reasons, ("End of life since %s" % ended,))
+        self.assertEqual(rows["app-1"].reason_texts, ("End of life since %s" % ended,))
 
     @helpers.create_mocks(CLOUD_MOCKS)
     def test_lists_outdated_with_reasons(self):
@@ -65,17 +66,22 @@ class OutdatedInstancesTests(TestCase):
         # web-1 (newest Ubuntu) and vol-1 (volume from newest Debian) are current: counted only.
         self.assertEqual(sorted(rows), ["db-1", "ghost", "web-2"])
         self.assertContains(response, "2 of 5 instances run on current images")
-        self.assertEqual(rows["web-2"].reasons[0], "Superseded by Ubuntu 24.04")
+        self.assertEqual(rows["web-2"].reason_texts[0], "Superseded by Ubuntu 24.04")
         self.assertEqual(rows["web-2"].recommended_image_id, data.image_id("ubuntu-new"))
         self.assertEqual(rows["web-2"].builds_behind, 2)
         self.assertEqual(rows["web-2"].days_behind, 10)  # newest build is 10 days old
         self.assertEqual(
-            rows["db-1"].reasons[0],
+            rows["db-1"].reason_texts[0],
             "Deprecated: CVE-2024-6387 (regreSSHion) in openssh-server",
         )
         self.assertEqual(rows["db-1"].recommended_image_name, "Debian 12")
-        self.assertEqual(rows["ghost"].reasons, ("Image deleted",))
-        self.assertEqual(rows["ghost"].image_state, "deleted")
+        self.assertEqual(rows["ghost"].reason_texts, ("Image deleted",))
+        self.assertEqual(rows["ghost"].reasons, (OutdatedReason.IMAGE_DELETED,))
+        self.assertIsNone(rows["ghost"].image_state)
+        self.assertEqual(rows["ghost"].state_code, "image-deleted")
+        self.assertEqual(
+            rows["db-1"].reasons, (OutdatedReason.DEPRECATED, OutdatedReason.SUPERSEDED)
+        )
         self.assertContains(response, "patch-state-deleted")
         # Recommended flavor: the current one (m1.small) when it fits.
         self.assertEqual(rows["web-2"].recommended_flavor_name, "m1.small")
@@ -90,7 +96,7 @@ class OutdatedInstancesTests(TestCase):
         # Boot from volume: assessed through the volume's image metadata.
         self.assertTrue(rows["vol-1"].boot_from_volume)
         self.assertEqual(rows["vol-1"].image_name, "Debian 12")
-        self.assertEqual(rows["vol-1"].image_state, "current")
+        self.assertIs(rows["vol-1"].image_state, PatchState.CURRENT)
 
     @helpers.create_mocks(CLOUD_MOCKS)
     def test_one_list_call_per_service(self):
@@ -211,6 +217,7 @@ class OutdatedInstancesTests(TestCase):
         rows = response.context["table"].data
         self.assertEqual(len(rows), 5)
         # Not "image deleted" for all of them: unknown, and no compliance share claimed.
-        self.assertEqual({row.image_state for row in rows}, {"unknown"})
+        self.assertEqual({row.image_state for row in rows}, {PatchState.UNKNOWN})
+        self.assertEqual({row.family_key for row in rows}, {UNLISTED_FAMILY.key})
         self.assertNotContains(response, 'data-patch-state="deleted"')
         self.assertNotContains(response, "instances run on current images")

@@ -139,6 +139,38 @@ class ImageStatesTests(RestTestCase):
         self.assertIsNone(current["recommended_image"])
         self.assertFalse(images[data.image_id("broken")]["needs_attention"])
 
+    @helpers.create_mocks(GLANCE_NOVA)
+    def test_stable_codes_beside_the_words(self):
+        self.mock_cloud()
+        images = self.get_json(STATES_URL)["images"]
+        old_ubuntu = images[data.image_id("ubuntu-old")]
+        self.assertEqual(old_ubuntu["state"], "superseded")
+        self.assertEqual(old_ubuntu["family_key"], old_ubuntu["family"])
+        self.assertEqual(old_ubuntu["family_key"], "scs:ubuntu/24.04/x86_64/generic")
+        # Every condition that holds, most severe first; the first is the state's own reason.
+        codes = [reason["code"] for reason in old_ubuntu["reasons"]]
+        self.assertEqual(codes[0], "superseded")
+        self.assertEqual(codes, sorted(old_ubuntu["flags"], key=codes.index))
+        self.assertEqual(old_ubuntu["reasons"][0]["text"], old_ubuntu["reason"])
+        old_debian = images[data.image_id("debian-old")]
+        self.assertEqual(
+            [reason["code"] for reason in old_debian["reasons"]], ["deprecated", "superseded"]
+        )
+        self.assertTrue(old_debian["reasons"][0]["text"].startswith("Deprecated since "))
+        self.assertEqual(
+            images[data.image_id("ubuntu-new")]["reasons"],
+            [
+                {
+                    "code": "current",
+                    "text": "Current: the latest usable build of %s."
+                    % images[data.image_id("ubuntu-new")]["family_label"],
+                }
+            ],
+        )
+        guidance = self.get_json(guidance_url(data.image_id("debian-old")))
+        self.assertEqual(guidance["reasons"], old_debian["reasons"])
+        self.assertEqual(guidance["family_key"], old_debian["family_key"])
+
     @helpers.create_mocks(GLANCE)
     def test_recommended_build_first_within_its_family(self):
         self.mock_cloud()
@@ -264,6 +296,7 @@ class LaunchGuidanceTests(RestTestCase):
             flavors["f-shared"]["reasons"],
             [
                 {
+                    "code": "hw:cpu_policy",
                     "requirement": "hw:cpu_policy",
                     "text": "The image asks for hw_cpu_policy=dedicated; this flavor sets "
                     "hw:cpu_policy=shared.",
@@ -274,6 +307,7 @@ class LaunchGuidanceTests(RestTestCase):
             flavors["f-nossd"]["reasons"],
             [
                 {
+                    "code": "trait:CUSTOM_SSD",
                     "requirement": "trait:CUSTOM_SSD",
                     "text": "The image marks trait:CUSTOM_SSD required; this flavor marks it "
                     "forbidden.",

@@ -103,10 +103,12 @@ def _image_state(
     answer = _image_brief(assessment)
     answer.update(
         flags=sorted(flag.value for flag in assessment.flags),
-        family=assessment.family.key,
+        family=assessment.family.key,  # the older name of family_key
+        family_key=assessment.family.key,
         family_label=assessment.family.label,
         family_builds=len(assessment.family.builds),
         reason=wording.state_reason(assessment, latest.image if latest else None),
+        reasons=wording.state_reasons(assessment, latest.image if latest else None),
         deprecation_reason=assessment.image.deprecation_reason,
         needs_attention=assessment.state in NEEDS_ATTENTION,
         recommended=assessment.recommendation.image_id == assessment.image.id,
@@ -245,7 +247,11 @@ class LaunchGuidance(generic.View):
                     _flavor_brief(flavor),
                     fits=fit.fits,
                     reasons=[
-                        {"requirement": key, "text": wording.misfit_text(key, image, flavor)}
+                        {
+                            "code": key,
+                            "requirement": key,
+                            "text": wording.misfit_text(key, image, flavor),
+                        }
                         for key in fit.reasons
                     ],
                 )

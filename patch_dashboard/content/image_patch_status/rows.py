@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import date
 
-from patch_dashboard.lifecycle import CloudAssessment, ImageAssessment, PatchState
+from patch_dashboard import wording
+from patch_dashboard.lifecycle import ChainProblem, CloudAssessment, ImageAssessment, PatchState
 
 
 @dataclass(frozen=True)
@@ -17,18 +18,18 @@ class ImageRow:
     patchlevel: str | None
     internal_version: str | None
     state: PatchState
-    flags: frozenset[PatchState]
     replacement_id: str | None  # a different image to move to
     replacement_name: str | None
-    replacement_problem: str | None  # "cycle" / "dangling"
+    replacement_problem: ChainProblem | None
     instance_count: int | None  # None: instances could not be listed
     status: str  # Glance status
     hidden: bool
-    has_invalid: bool
 
     @property
-    def state_value(self) -> str:
-        return self.state.value
+    def replacement_problem_text(self) -> str | None:
+        if self.replacement_problem is None:
+            return None
+        return str(wording.CHAIN_PROBLEMS[self.replacement_problem])
 
 
 def image_row(
@@ -50,14 +51,12 @@ def image_row(
         patchlevel=image.patchlevel,
         internal_version=image.internal_version,
         state=assessment.state,
-        flags=assessment.flags,
         replacement_id=replacement_id if replacement else None,
         replacement_name=replacement.image.name if replacement else None,
-        replacement_problem=recommendation.problem.value if recommendation.problem else None,
+        replacement_problem=recommendation.problem,
         instance_count=assessment.instance_count if instances_known else None,
         status=image.status,
         hidden=image.hidden,
-        has_invalid=bool(image.invalid),
     )
 
 

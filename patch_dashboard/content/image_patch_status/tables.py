@@ -27,12 +27,6 @@ def detail_link(datum):
     return pattern.replace("__image_id__", quote(datum.id, safe=""))
 
 
-def state_badge(value):
-    """Column filter: the raw value stays the state word, so status_choices match it."""
-    state = presentation.state_from_value(value)
-    return presentation.state_badge(state) if state else value
-
-
 def show_build_date(row):
     if row.build_date_invalid is not None:
         return format_html(
@@ -50,11 +44,7 @@ def show_replacement(row):
             reverse(DETAIL_URL, args=[row.replacement_id]),
             row.replacement_name or row.replacement_id,
         )
-    if row.replacement_problem == "cycle":
-        return _("Replacement chain has a cycle")
-    if row.replacement_problem == "dangling":
-        return _("Replacement not found")
-    return None
+    return row.replacement_problem_text
 
 
 def show_family(row):
@@ -97,8 +87,8 @@ class ImagePatchStatusTable(paging.PagedTable, tables.DataTable):
     build_date = tables.Column(show_build_date, verbose_name=_("Build date"), empty_value="-")
     patchlevel = tables.Column("patchlevel", verbose_name=_("Patch level"), empty_value="-")
     state = tables.Column(
-        "state_value",
-        filters=(state_badge,),
+        "state",
+        filters=(presentation.state_badge,),
         verbose_name=pgettext_lazy("Patch state of an image", "State"),
         status=True,
         status_choices=presentation.STATE_STATUS_CHOICES,
@@ -129,8 +119,8 @@ class LineageTable(tables.DataTable):
     internal_version = tables.Column("internal_version", verbose_name=_("Version"), empty_value="-")
     patchlevel = tables.Column("patchlevel", verbose_name=_("Patch level"), empty_value="-")
     state = tables.Column(
-        "state_value",
-        filters=(state_badge,),
+        "state",
+        filters=(presentation.state_badge,),
         verbose_name=pgettext_lazy("Patch state of an image", "State"),
         status=True,
         status_choices=presentation.STATE_STATUS_CHOICES,

@@ -21,11 +21,12 @@ def show_image(row):
 
 
 def show_reasons(row):
-    if not row.reasons:
+    texts = row.reason_texts
+    if not texts:
         return None
     return format_html(
         '<ul class="list-unstyled patch-reasons">{}</ul>',
-        format_html("".join(["<li>{}</li>"] * len(row.reasons)), *row.reasons),
+        format_html("".join(["<li>{}</li>"] * len(texts)), *texts),
     )
 
 
@@ -114,11 +115,11 @@ class OutdatedInstancesTable(paging.PagedTable, tables.DataTable):
     status = tables.Column("status", verbose_name=_("Status"))
     image = tables.Column(show_image, verbose_name=_("Image"))
     image_state = tables.Column(
-        "image_state",
+        "condition",
         verbose_name=_("Image state"),
         filters=(presentation.image_state_badge,),
         status=True,
-        status_choices=presentation.STATE_STATUS_CHOICES + (("deleted", False),),
+        status_choices=presentation.CONDITION_STATUS_CHOICES,
     )
     reasons = tables.Column(show_reasons, verbose_name=_("Why"), empty_value="-")
     days_behind = tables.Column("days_behind", verbose_name=_("Days behind"), empty_value="-")

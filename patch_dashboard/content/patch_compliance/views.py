@@ -90,7 +90,7 @@ class IndexView(paging.PagedView, tables.DataTableView):
             projects=sorted(project_labels.items(), key=lambda item: str(item[1]).casefold()),
             families=sorted(family_labels.items(), key=lambda item: str(item[1]).casefold()),
             states=[(state.value, wording.STATE_LABELS[state]) for state in PatchState]
-            + [("deleted", _("Image deleted"))],
+            + [(reason.value, wording.condition_label(reason)) for reason in instance_rows.GONE],
             selected_project=filters["project"],
             selected_state=filters["state"],
             selected_family=filters["family"],
