@@ -4,10 +4,13 @@ The pages must read every image and instance anyway (counts, compliance, the CSV
 browser gains nothing from ten thousand rendered rows, and rendering them costs more than
 reading them. So the tables show one page (the user's *Items Per Page* setting when they set
 one, else ``PATCH_DASHBOARD_PAGE_SIZE``, 100), with Horizon's own Prev/Next links, which here
-keep the page's filters (state, family, project, show). The table's search box, submitted
-with Enter, searches every row, not only the page shown.
+keep the page's filters (state, family, project, show). The table's search box (Horizon's
+server-side filter, submitted with Enter) searches every row, not only the page shown, and
+is remembered in the session while the user pages.
 """
 
+from django.utils.translation import gettext_lazy as _
+from horizon import tables
 from horizon.utils import functions as horizon_functions
 
 from patch_dashboard import conf
@@ -30,9 +33,9 @@ def page_size(request) -> int:
     return conf.DEFAULTS["PATCH_DASHBOARD_PAGE_SIZE"]
 
 
-def matches(row, needle: str) -> bool:
+def matches(row, needle: str, fields=SEARCHED_FIELDS) -> bool:
     needle = needle.casefold()
-    return any(needle in str(getattr(row, field, "") or "").casefold() for field in SEARCHED_FIELDS)
+    return any(needle in str(getattr(row, field, "") or "").casefold() for field in fields)
 
 
 class PagedTable:
@@ -55,28 +58,54 @@ class PagedTable:
         )
 
 
+class SearchAction(tables.FilterAction):
+    """Horizon's server-side filter box, as its Images panel has it (``filter_type="server"``):
+    the search text is kept in the session, so it stays while the user pages and comes back
+    to the page, and :class:`PagedView` searches every row with it before taking a page."""
+
+    name = "filter"
+    filter_type = "server"
+    # Not Glance or Nova filters (False): every row is read anyway; the view searches them.
+    filter_choices = (
+        ("any", _("Any field ="), False),
+        ("name", _("Name ="), False),
+        ("family_label", _("Family ="), False),
+        ("id", _("ID ="), False),
+    )
+
+    def filter(self, table, data, filter_string):
+        # The rows given here are one page of those the view already searched.
+        return data
+
+
+class InstanceSearchAction(SearchAction):
+    filter_choices = SearchAction.filter_choices + (
+        ("image_name", _("Image ="), False),
+        ("project_name", _("Project ="), False),
+    )
+
+
 class PagedView:
     """For a DataTableView whose ``get_data`` ends with ``return self.paginate(rows)``.
 
-    The table's Horizon filter box filters the rows shown as the user types; submitted (Enter)
-    its text reaches ``paginate``, which searches every row (Horizon's own ``filter`` would
-    only see the page)."""
+    The table's filter box (:class:`SearchAction`) is Horizon's server-side one: submitted, its
+    text is stored in the session by Horizon's view, and ``paginate`` searches every row with
+    it, then shows one page of the matches."""
 
     _has_prev = False
     _has_more = False
 
-    def search_string(self) -> str:
-        table = self.get_table()
-        action = table._meta._filter_action
-        if action is None or self.request.method != "POST":
-            return ""
-        return self.request.POST.get(action.get_param_name(), "").strip()
+    def search(self, rows):
+        info = self.get_server_filter_info(self.request)
+        needle = ((info or {}).get("value") or "").strip()
+        if not needle:
+            return rows
+        field = (info or {}).get("field") or "any"
+        fields = SEARCHED_FIELDS if field not in SEARCHED_FIELDS else (field,)
+        return [row for row in rows if matches(row, needle, fields)]
 
     def paginate(self, rows):
-        needle = self.search_string()
-        if needle:
-            # A search shows every match: its answer is the list, not a page of it.
-            return [row for row in rows if matches(row, needle)]
+        rows = self.search(rows)
         size = page_size(self.request)
         position = {row.id: index for index, row in enumerate(rows)}
         marker = self.request.GET.get("marker")

@@ -57,9 +57,8 @@ def show_family(row):
     )
 
 
-class ImageFilterAction(tables.FilterAction):
-    # Typing filters the rows shown, Enter searches every image (state and family have links).
-    name = "filter"
+class ImageFilterAction(paging.SearchAction):
+    """Searches every image (state and family have links of their own)."""
 
 
 def recommended_image_id(row):

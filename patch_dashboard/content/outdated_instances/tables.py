@@ -138,6 +138,6 @@ class OutdatedInstancesTable(paging.PagedTable, tables.DataTable):
         name = "outdated_instances"
         verbose_name = _("Outdated Instances")
         status_columns = ["image_state"]
-        table_actions = (ExportCSV, tables.FilterAction)
+        table_actions = (ExportCSV, paging.InstanceSearchAction)
         row_actions = (LaunchReplacement, RebuildWithRecommended)
         multi_select = False

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from horizon import tables
 
+from patch_dashboard.content import paging
 from patch_dashboard.content.outdated_instances import tables as project_tables
 
 
@@ -41,5 +42,5 @@ class PatchComplianceTable(project_tables.OutdatedInstancesTable):
             "recommended_image",
             "recommended_flavor",
         )
-        table_actions = (AdminExportCSV, tables.FilterAction)
+        table_actions = (AdminExportCSV, paging.InstanceSearchAction)
         row_actions = ()
