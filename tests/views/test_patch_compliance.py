@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 from django.urls import reverse
 from openstack_dashboard import api
@@ -59,6 +60,20 @@ class PatchComplianceTests(AdminTestCase):
         self.assertContains(response, 'id="patch-compliance-chart"')
         self.assertContains(response, 'data-project="1" data-percent="40"')
         self.assertEqual([bar["key"] for bar in response.context["project_bars"]], ["1", "2"])
+        # Bootstrap progress bars in the theme's colours: shares in percent, no colour and no
+        # pixel width from Python.
+        self.assertEqual((bars["1"]["percent"], bars["1"]["outdated_percent"]), (40, 60))
+        chart = re.search(
+            r'id="patch-compliance-chart".*?</div>\s*</div>\s*</div>\s*</div>',
+            response.content.decode(),
+            re.S,
+        )[0]
+        self.assertIn('class="progress-bar progress-bar-success patch-bar-current"', chart)
+        self.assertIn('class="progress-bar progress-bar-danger patch-bar-outdated"', chart)
+        self.assertIn('aria-valuenow="40"', chart)
+        self.assertIn('style="width: 40%"', chart)
+        self.assertIn('style="width: 60%"', chart)
+        self.assertNotRegex(chart, r"#[0-9a-fA-F]{3,6}\b|rgb\(|\d+px")
         families = {bar["label"]: bar for bar in response.context["family_bars"]}
         self.assertEqual(families["(image deleted)"]["total"], 1)
 

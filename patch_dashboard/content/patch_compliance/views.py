@@ -11,8 +11,6 @@ from patch_dashboard.content import export, paging
 from patch_dashboard.content.patch_compliance import tables as admin_tables
 from patch_dashboard.lifecycle import PatchState
 
-CHART_WIDTH = 320  # px of a full bar
-
 
 def load_everything(request):
     # Not futurist: its shutdown waits up to 1 s after the calls are done (api/parallel.py).
@@ -24,10 +22,12 @@ def load_everything(request):
 
 
 def chart_bars(counts, labels):
-    """One horizontal bar per group, worst share first: current (green) / outdated (red)."""
+    """One bar per group, worst share first: the shares of instances on current and on
+    outdated images, in percent (the template draws them as Bootstrap progress bars, in the
+    theme's success and danger colours)."""
     bars = []
     for key, count in counts.items():
-        share = count.share or 0.0
+        percent = round((count.share or 0.0) * 100)
         bars.append(
             {
                 "key": key,
@@ -35,14 +35,11 @@ def chart_bars(counts, labels):
                 "current": count.current,
                 "total": count.total,
                 "outdated": count.total - count.current,
-                "percent": round(share * 100),
-                "current_width": round(share * CHART_WIDTH),
-                "outdated_width": CHART_WIDTH - round(share * CHART_WIDTH),
+                "percent": percent,
+                "outdated_percent": 100 - percent,
             }
         )
     bars.sort(key=lambda bar: (bar["percent"], str(bar["label"]).casefold()))
-    for index, bar in enumerate(bars):
-        bar["y"] = index * 28
     return bars
 
 
@@ -86,7 +83,6 @@ class IndexView(paging.PagedView, tables.DataTableView):
             share_percent=None if overall.share is None else round(overall.share * 100),
             project_bars=chart_bars(compliance.by_project, project_labels),
             family_bars=chart_bars(compliance.by_family, family_labels),
-            chart_width=CHART_WIDTH,
             projects=sorted(project_labels.items(), key=lambda item: str(item[1]).casefold()),
             families=sorted(family_labels.items(), key=lambda item: str(item[1]).casefold()),
             states=[(state.value, wording.STATE_LABELS[state]) for state in PatchState]
@@ -95,7 +91,6 @@ class IndexView(paging.PagedView, tables.DataTableView):
             selected_state=filters["state"],
             selected_family=filters["family"],
         )
-        context["chart_height"] = max(28, 28 * len(context["project_bars"]))
         return context
 
 
