@@ -8,7 +8,7 @@ from patch_dashboard.content import export, paging
 from patch_dashboard.content.outdated_instances import tables as project_tables
 
 
-def compliance_context(loaded, rows):
+def compliance_context(loaded):
     """The figures above an instances table: how many run on current images."""
     count = loaded.assessment.compliance.overall
     share = count.share
@@ -19,7 +19,6 @@ def compliance_context(loaded, rows):
         # Without either list, or the assessment, the share would be wrong: say nothing
         # rather than 0 %.
         "instances_known": loaded.complete,
-        "outdated_count": sum(1 for row in rows if row.outdated),
     }
 
 
@@ -38,14 +37,13 @@ class IndexView(paging.PagedView, tables.DataTableView):
         rows = instance_rows.instance_rows(
             self.loaded.assessment, images_known=self.loaded.images is not None
         )
-        self.all_rows = rows
         if not self.show_all():
             rows = [row for row in rows if row.outdated]
         return self.paginate(rows)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(compliance_context(self.loaded, self.all_rows))
+        context.update(compliance_context(self.loaded))
         context["show_all"] = self.show_all()
         return context
 
