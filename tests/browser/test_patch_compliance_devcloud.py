@@ -19,20 +19,23 @@ def test_admin_compliance_chart(cloud, browser, screenshot):
     browser.get(cloud["horizon_url"] + "/admin/patch_compliance/")
     WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.ID, "patch-compliance-chart"))
     chart = browser.find_element(By.ID, "patch-compliance-chart")
-    bars = chart.find_elements(By.CSS_SELECTOR, "g.patch-bar")
+    bars = chart.find_elements(By.CSS_SELECTOR, ".patch-bar")
     projects = {cloud["projects"]["alpha"], cloud["projects"]["beta"]}
     drawn = {bar.get_attribute("data-project") for bar in bars}
     assert projects <= drawn
-    # The bars are drawn: the current part of each has a width and the colour of success.
+    # Bootstrap progress bars: the two parts of each fill its track.
     for bar in bars:
-        current = bar.find_element(By.CSS_SELECTOR, "rect.patch-bar-current")
-        outdated = bar.find_element(By.CSS_SELECTOR, "rect.patch-bar-outdated")
-        width = float(current.get_attribute("width")) + float(outdated.get_attribute("width"))
-        assert width > 0
-    fill = chart.find_element(By.CSS_SELECTOR, "rect.patch-bar-outdated").value_of_css_property(
-        "fill"
-    )
-    assert fill == "rgb(217, 83, 79)"  # the SCSS is compiled and served
+        track = bar.find_element(By.CSS_SELECTOR, ".progress").size["width"]
+        current = bar.find_element(By.CSS_SELECTOR, ".progress-bar.patch-bar-current")
+        outdated = bar.find_element(By.CSS_SELECTOR, ".progress-bar.patch-bar-outdated")
+        assert track > 0
+        assert abs(current.size["width"] + outdated.size["width"] - track) <= 2
+    # The theme's colours are served: outdated and current differ, neither is transparent.
+    danger = chart.find_element(By.CSS_SELECTOR, ".patch-bar-outdated")
+    success = chart.find_element(By.CSS_SELECTOR, ".patch-bar-current")
+    colour = danger.value_of_css_property("background-color")
+    assert colour != success.value_of_css_property("background-color")
+    assert colour not in ("rgba(0, 0, 0, 0)", "transparent")
     rows = browser.find_elements(By.CSS_SELECTOR, "#patch_compliance tbody tr[data-object-id]")
     assert len(rows) >= 10
     screenshot("patch_compliance_devcloud")
