@@ -13,19 +13,12 @@ import uuid
 
 import pytest
 
+from patch_dashboard.lifecycle.actions import APPLIED_KEY, DEPRECATION_KEYS
 from tests.integration.test_image_lifecycle import _seed_module, restore, submit
 
 pytestmark = pytest.mark.integration
 
-OUR_KEYS = (
-    "deprecation_state",
-    "deprecated_at",
-    "obsolete_at",
-    "replaced_by",
-    "deprecation_reason",
-    "deprecated_by",
-    "patch_dashboard_applied",
-)
+OUR_KEYS = (*DEPRECATION_KEYS, APPLIED_KEY)
 
 
 def planted_record(image_id, admin_project):
