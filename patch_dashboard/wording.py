@@ -18,6 +18,7 @@ from patch_dashboard.lifecycle import (
     InstanceAssessment,
     OutdatedReason,
     PatchState,
+    ReplaceFrequency,
     end_of_life_date,
 )
 from patch_dashboard.lifecycle.properties import shorten
@@ -41,6 +42,19 @@ STATE_LABEL_CLASS = {
     PatchState.OBSOLETE: "label-danger",
     PatchState.END_OF_LIFE: "label-danger",
     PatchState.UNKNOWN: "label-default",
+}
+
+# How often an image is to be rebuilt, as it reads inside a sentence ("to be replaced monthly").
+FREQUENCY_LABELS = {
+    ReplaceFrequency.YEARLY: pgettext_lazy("How often an image is rebuilt", "yearly"),
+    ReplaceFrequency.QUARTERLY: pgettext_lazy("How often an image is rebuilt", "quarterly"),
+    ReplaceFrequency.MONTHLY: pgettext_lazy("How often an image is rebuilt", "monthly"),
+    ReplaceFrequency.WEEKLY: pgettext_lazy("How often an image is rebuilt", "weekly"),
+    ReplaceFrequency.DAILY: pgettext_lazy("How often an image is rebuilt", "daily"),
+    ReplaceFrequency.CRITICAL_BUG: pgettext_lazy(
+        "How often an image is rebuilt", "after each critical bug"
+    ),
+    ReplaceFrequency.NEVER: pgettext_lazy("How often an image is rebuilt", "never"),
 }
 
 UNKNOWN_TEXT = _("unknown")
@@ -129,7 +143,7 @@ def reason_text(reason: OutdatedReason, instance: InstanceAssessment) -> str:
                 _("Stale: built %(date)s, to be replaced %(frequency)s")
                 % {
                     "date": image.build_date.isoformat(),
-                    "frequency": image.replace_frequency.value,
+                    "frequency": FREQUENCY_LABELS[image.replace_frequency],
                 }
             )
         return str(_("Stale"))
@@ -220,7 +234,9 @@ def state_reason(
             % {
                 "date": image.build_date.isoformat() if image.build_date else "?",
                 "family": family,
-                "frequency": image.replace_frequency.value if image.replace_frequency else "?",
+                "frequency": (
+                    FREQUENCY_LABELS[image.replace_frequency] if image.replace_frequency else "?"
+                ),
             }
         )
     if state is PatchState.UNKNOWN:
