@@ -41,7 +41,7 @@ REPLACEMENT_ERRORS = {
     ),
     ReplacementProblem.MIXED_FAMILIES: _(
         "%(name)s cannot replace images of several families (%(families)s): choose "
-        "\u201cNewest usable build of each image's family\u201d, or deprecate each family "
+        "“Newest usable build of each image's family”, or deprecate each family "
         "on its own."
     ),
 }
