@@ -11,7 +11,8 @@ export TMPDIR := $(CURDIR)/.tmp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: venv system-deps lint fmt check test test-fast test-unit test-views test-integration \
-        test-browser test-js test-load demo demo-stop demo-clean bench bench-quick lock clean
+        test-browser test-js test-load demo demo-stop demo-clean bench bench-quick lock clean \
+        messages compilemessages gettext-tools
 
 venv: $(STAMP)
 
@@ -91,6 +92,32 @@ bench: venv
 
 bench-quick: venv
 	$(PY) -m tools.bench --quick --skip-cloud
+
+# Translations (docs/translations.md). `make messages` extracts the plugin's strings into the
+# catalogs under patch_dashboard/locale/ (run there, so only the plugin's own strings): Django's
+# makemessages for Python and templates, pybabel with Horizon's Angular extractor for the JS and
+# its templates. `make compilemessages` writes the .mo files, which are committed (a fresh clone,
+# an editable install and the wheel all carry them; tests/packaging/test_catalogs.py fails when one
+# is out of date). Both need Debian's gettext (msgmerge, msgfmt).
+LOCALES := de
+
+# the catalog tests extract with xgettext: `make test` gets it with the other system packages
+system-deps: gettext-tools
+
+gettext-tools:
+	@command -v msgfmt >/dev/null || { echo "== installing gettext"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+
+messages: venv gettext-tools
+	cd patch_dashboard && $(VENV)/bin/django-admin makemessages -d django $(addprefix -l ,$(LOCALES)) \
+	  --no-obsolete -i 'cli/*' -i 'static/*' -i 'enabled/*' -i 'node_modules/*' -i '.venv/*'
+	cd patch_dashboard && $(VENV)/bin/pybabel -q extract -F locale/babel-djangojs.cfg --sort-by-file \
+	  --project=patch-dashboard -o $(TMPDIR)/djangojs.pot static
+	for lang in $(LOCALES); do $(VENV)/bin/pybabel -q update -D djangojs --init-missing \
+	  --ignore-obsolete -i $(TMPDIR)/djangojs.pot -d patch_dashboard/locale -l $$lang || exit 1; done
+
+compilemessages: venv gettext-tools
+	cd patch_dashboard && $(VENV)/bin/django-admin compilemessages $(addprefix -l ,$(LOCALES))
 
 clean:
 	rm -rf build dist *.egg-info .tmp .pytest_cache .mypy_cache .ruff_cache

@@ -46,6 +46,8 @@ setup(
                 + package_files("patch_dashboard", "metadefs")
                 if not path.endswith(".py")
             ]
+            # the compiled catalogs Django reads, and their sources for translators
+            + [p for p in package_files("patch_dashboard", "locale") if p.endswith((".po", ".mo"))]
         ),
     },
     include_package_data=False,

@@ -68,3 +68,11 @@ def test_wheel_has_templates_and_code(wheel_names):
     assert templates <= wheel_names
     assert "patch_dashboard/lifecycle/assess.py" in wheel_names
     assert "patch_dashboard/content/image_patch_status/views.py" in wheel_names
+
+
+def test_wheel_has_compiled_catalogs(wheel_names):
+    """Django reads translations only from .mo files: the German ones ship in the wheel."""
+    catalogs = {str(p.relative_to(CHECKOUT)) for p in checkout_files("patch_dashboard/locale")}
+    for domain in ("django", "djangojs"):
+        assert f"patch_dashboard/locale/de/LC_MESSAGES/{domain}.mo" in catalogs
+    assert {p for p in catalogs if p.endswith((".mo", ".po"))} <= wheel_names
