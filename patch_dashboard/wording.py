@@ -298,13 +298,21 @@ def state_reasons(assessment: ImageAssessment, latest: ImageRecord | None) -> li
 
 
 def fit_texts(image: ImageRecord, flavor: FlavorRecord) -> list[dict[str, str]]:
-    """Why a fitting flavor fits: each requirement of the image, met."""
+    """Why a fitting flavor fits: each requirement of the image, met, as ``{code, requirement,
+    text}``; the code is the requirement (``min_ram``, ``min_disk``, ``hw_*``, ``trait:*``), or
+    ``unrestricted`` for the requirements the flavor leaves free (listed in ``requirement``)."""
     why = []
     if image.min_ram:
         text = _("%(ram)s MB of RAM, at least the %(min)s MB the image needs.")
     else:
         text = _("%(ram)s MB of RAM; the image sets no minimum.")
-    why.append({"requirement": "min_ram", "text": text % {"ram": flavor.ram, "min": image.min_ram}})
+    why.append(
+        {
+            "code": "min_ram",
+            "requirement": "min_ram",
+            "text": text % {"ram": flavor.ram, "min": image.min_ram},
+        }
+    )
     if flavor.disk == 0:
         text = _("Its root disk is sized from the image.")
     elif image.min_disk:
@@ -312,7 +320,11 @@ def fit_texts(image: ImageRecord, flavor: FlavorRecord) -> list[dict[str, str]]:
     else:
         text = _("A %(disk)s GB root disk; the image sets no minimum.")
     why.append(
-        {"requirement": "min_disk", "text": text % {"disk": flavor.disk, "min": image.min_disk}}
+        {
+            "code": "min_disk",
+            "requirement": "min_disk",
+            "text": text % {"disk": flavor.disk, "min": image.min_disk},
+        }
     )
     free = []
     for key in sorted(image.requirements):
@@ -325,6 +337,7 @@ def fit_texts(image: ImageRecord, flavor: FlavorRecord) -> list[dict[str, str]]:
         text = _("%(key)s=%(wanted)s: compatible with the flavor's %(spec)s=%(offered)s.")
         why.append(
             {
+                "code": key,
                 "requirement": key,
                 "text": text % {"key": key, "wanted": wanted, "spec": spec, "offered": offered},
             }
@@ -332,6 +345,7 @@ def fit_texts(image: ImageRecord, flavor: FlavorRecord) -> list[dict[str, str]]:
     if free:
         why.append(
             {
+                "code": "unrestricted",
                 "requirement": ",".join(free),
                 "text": ngettext(
                     "%(keys)s: the flavor does not restrict it.",

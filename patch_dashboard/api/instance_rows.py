@@ -103,11 +103,10 @@ class InstanceRow:
             "family_key": self.family_key,
             "family": self.family_label,
             "outdated": self.outdated,
-            "reason_details": [
+            "reasons": [
                 {"code": reason.value, "text": text}
                 for reason, text in zip(self.reasons, self.reason_texts, strict=False)
             ],
-            "reasons": list(self.reason_texts),
             "days_behind": self.days_behind,
             "builds_behind": self.builds_behind,
             "recommended_image_id": self.recommended_image_id,

@@ -35,15 +35,17 @@ def test_seeded_outdated_instances_with_reasons(horizon, cloud):
     assert seeded_servers(cloud, "alpha") <= set(items)
     assert items["alpha-web-1"]["outdated"] is False
     assert items["alpha-web-2"]["image_state"] == "superseded"
-    assert items["alpha-web-2"]["reasons"][0] == "Superseded by Ubuntu 24.04"
+    assert items["alpha-web-2"]["reasons"][0]["text"] == "Superseded by Ubuntu 24.04"
     assert items["alpha-web-2"]["recommended_image_id"] == cloud["images"]["ubuntu-2404"]
     assert items["alpha-db-1"]["image_state"] == "deprecated"
-    assert items["alpha-db-1"]["reasons"][0].startswith("Deprecated: ")
-    assert "CVE-" in items["alpha-db-1"]["reasons"][0]
+    assert items["alpha-db-1"]["reasons"][0]["text"].startswith("Deprecated: ")
+    assert "CVE-" in items["alpha-db-1"]["reasons"][0]["text"]
     assert items["alpha-db-1"]["recommended_image_id"] == cloud["images"]["debian-12"]
     assert items["alpha-legacy"]["image_state"] == "end-of-life"
-    assert items["alpha-scratch"]["reasons"] == ["Image deleted"]
-    assert items["alpha-ci-1"]["reasons"][0] == "Superseded by Rocky 9"
+    assert items["alpha-scratch"]["reasons"] == [{"code": "image-deleted", "text": "Image deleted"}]
+    assert items["alpha-web-2"]["reasons"][0]["code"] == "superseded"
+    assert items["alpha-db-1"]["reasons"][0]["code"] == "deprecated"
+    assert items["alpha-ci-1"]["reasons"][0]["text"] == "Superseded by Rocky 9"
     # Launched from a snapshot of a superseded build: as outdated as its base.
     assert items["alpha-restore-1"]["outdated"] is True
     assert items["alpha-restore-1"]["recommended_image_id"] == cloud["images"]["ubuntu-2404"]
@@ -144,4 +146,4 @@ def test_deprecating_an_image_makes_its_instances_outdated(
     after = assessment(horizon, cloud, "alpha")[server.name]
     assert after["outdated"] is True
     assert after["image_state"] == "deprecated"
-    assert after["reasons"][0] == "Deprecated: itest: CVE-2099-0001"
+    assert after["reasons"][0]["text"] == "Deprecated: itest: CVE-2099-0001"

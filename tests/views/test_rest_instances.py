@@ -40,30 +40,28 @@ class RestInstancesTests(TestCase):
         self.assertEqual(items["web-2"]["image_state"], "superseded")
         self.assertEqual(items["web-2"]["recommended_image_id"], data.image_id("ubuntu-new"))
         self.assertEqual(items["web-2"]["recommended_flavor_name"], "m1.small")
-        self.assertEqual(items["ghost"]["reasons"], ["Image deleted"])
+        self.assertEqual(
+            items["ghost"]["reasons"], [{"code": "image-deleted", "text": "Image deleted"}]
+        )
         # Stable codes beside the words: what a script compares.
         self.assertEqual(items["web-2"]["state"], "superseded")
         self.assertEqual(items["web-2"]["state_label"], "Superseded")
         self.assertEqual(items["web-2"]["family_key"], "scs:ubuntu/24.04/x86_64/generic")
         self.assertEqual(
-            items["web-2"]["reason_details"],
-            [
-                {"code": "superseded", "text": "Superseded by Ubuntu 24.04"},
-                {"code": "stale", "text": items["web-2"]["reasons"][1]},
-            ],
+            [reason["code"] for reason in items["web-2"]["reasons"]], ["superseded", "stale"]
         )
+        self.assertEqual(items["web-2"]["reasons"][0]["text"], "Superseded by Ubuntu 24.04")
+        self.assertTrue(items["web-2"]["reasons"][1]["text"].startswith("Stale: built "))
+        self.assertEqual(len(items["web-2"]["reasons"]), 2)
         self.assertEqual(items["ghost"]["state"], "image-deleted")
         self.assertEqual(items["ghost"]["family_key"], "(image deleted)")
-        self.assertEqual(
-            items["ghost"]["reason_details"], [{"code": "image-deleted", "text": "Image deleted"}]
-        )
         self.assertEqual(items["db-1"]["state"], "deprecated")
         self.assertEqual(
-            [reason["code"] for reason in items["db-1"]["reason_details"]],
+            [reason["code"] for reason in items["db-1"]["reasons"]],
             ["deprecated", "superseded"],
         )
         self.assertEqual(items["vol-1"]["state"], "current")
-        self.assertEqual(items["vol-1"]["reason_details"], [])
+        self.assertEqual(items["vol-1"]["reasons"], [])
         # The project's own servers only: Nova is asked for this project, not all_tenants.
         opts = self.mock_server_list.call_args.kwargs["search_opts"]
         self.assertNotIn("all_tenants", opts)

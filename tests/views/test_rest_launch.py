@@ -265,6 +265,10 @@ class LaunchGuidanceTests(RestTestCase):
         recommended = answer["recommended_flavor"]
         self.assertEqual(recommended["id"], "f-pinned")
         self.assertFalse(recommended["is_current"])
+        self.assertEqual(
+            [item["code"] for item in recommended["why"]],
+            ["min_ram", "min_disk", "hw_cpu_policy", "unrestricted"],
+        )
         why = {item["requirement"]: item["text"] for item in recommended["why"]}
         self.assertEqual(
             why,

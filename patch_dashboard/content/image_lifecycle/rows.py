@@ -3,7 +3,7 @@
 from dataclasses import dataclass, fields
 
 from patch_dashboard.content.image_patch_status.rows import ImageRow, image_rows
-from patch_dashboard.lifecycle import CloudAssessment, DeprecationState, PatchState
+from patch_dashboard.lifecycle import CloudAssessment, PatchState
 from patch_dashboard.lifecycle.actions import is_restorable
 
 
@@ -11,7 +11,6 @@ from patch_dashboard.lifecycle.actions import is_restorable
 class LifecycleRow(ImageRow):
     project_count: int | None = None  # projects with instances on the image
     restorable: bool = False  # Restore has something to undo
-    deprecation_state: DeprecationState | None = None
 
     @property
     def retired(self) -> bool:
@@ -31,7 +30,6 @@ def lifecycle_rows(cloud: CloudAssessment, *, instances_known: bool) -> list[Lif
                 **{field.name: getattr(row, field.name) for field in fields(ImageRow)},
                 project_count=len(projects.get(row.id, ())) if instances_known else None,
                 restorable=is_restorable(image),
-                deprecation_state=image.deprecation_state,
             )
         )
     return rows
