@@ -115,6 +115,8 @@ messages: venv gettext-tools
 	  --project=patch-dashboard -o $(TMPDIR)/djangojs.pot static
 	for lang in $(LOCALES); do $(VENV)/bin/pybabel -q update -D djangojs --init-missing \
 	  --ignore-obsolete -i $(TMPDIR)/djangojs.pot -d patch_dashboard/locale -l $$lang || exit 1; done
+	@# the extraction time would make every run a change: the catalogs carry none
+	sed -i '/^"POT-Creation-Date: /d' patch_dashboard/locale/*/LC_MESSAGES/*.po
 
 compilemessages: venv gettext-tools
 	cd patch_dashboard && $(VENV)/bin/django-admin compilemessages $(addprefix -l ,$(LOCALES))
