@@ -99,7 +99,11 @@ bench-quick: venv
 # its templates. `make compilemessages` writes the .mo files, which are committed (a fresh clone,
 # an editable install and the wheel all carry them; tests/packaging/test_catalogs.py fails when one
 # is out of date). Both need Debian's gettext (msgmerge, msgfmt).
-LOCALES := de
+# The languages: every folder under the tree's locale/ (`make messages LOCALES=fr` starts a new one).
+# MESSAGES_TREE: where the sources are read and the catalogs written (the catalog test points it
+# at a copy, to see whether extracting again would change the committed catalogs).
+MESSAGES_TREE ?= patch_dashboard
+LOCALES ?= $(patsubst $(MESSAGES_TREE)/locale/%/LC_MESSAGES,%,$(wildcard $(MESSAGES_TREE)/locale/*/LC_MESSAGES))
 
 # the catalog tests extract with xgettext: `make test` gets it with the other system packages
 system-deps: gettext-tools
@@ -109,17 +113,17 @@ gettext-tools:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
 
 messages: venv gettext-tools
-	cd patch_dashboard && $(VENV)/bin/django-admin makemessages -d django $(addprefix -l ,$(LOCALES)) \
+	cd $(MESSAGES_TREE) && $(VENV)/bin/django-admin makemessages -d django $(addprefix -l ,$(LOCALES)) \
 	  --no-obsolete -i 'cli/*' -i 'static/*' -i 'enabled/*' -i 'node_modules/*' -i '.venv/*'
-	cd patch_dashboard && $(VENV)/bin/pybabel -q extract -F locale/babel-djangojs.cfg --sort-by-file \
+	cd $(MESSAGES_TREE) && $(VENV)/bin/pybabel -q extract -F locale/babel-djangojs.cfg --sort-by-file \
 	  --project=patch-dashboard -o $(TMPDIR)/djangojs.pot static
 	for lang in $(LOCALES); do $(VENV)/bin/pybabel -q update -D djangojs --init-missing \
-	  --ignore-obsolete -i $(TMPDIR)/djangojs.pot -d patch_dashboard/locale -l $$lang || exit 1; done
+	  --ignore-obsolete -i $(TMPDIR)/djangojs.pot -d $(MESSAGES_TREE)/locale -l $$lang || exit 1; done
 	@# the extraction time would make every run a change: the catalogs carry none
-	sed -i '/^"POT-Creation-Date: /d' patch_dashboard/locale/*/LC_MESSAGES/*.po
+	sed -i '/^"POT-Creation-Date: /d' $(MESSAGES_TREE)/locale/*/LC_MESSAGES/*.po
 
 compilemessages: venv gettext-tools
-	cd patch_dashboard && $(VENV)/bin/django-admin compilemessages $(addprefix -l ,$(LOCALES))
+	cd $(MESSAGES_TREE) && $(VENV)/bin/django-admin compilemessages $(addprefix -l ,$(LOCALES))
 
 clean:
 	rm -rf build dist *.egg-info .tmp .pytest_cache .mypy_cache .ruff_cache
