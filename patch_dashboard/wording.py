@@ -7,21 +7,29 @@ It sits between the core (:mod:`patch_dashboard.lifecycle`, which it only reads)
 text is a whole sentence or label with named placeholders, never glued from fragments.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from patch_dashboard.lifecycle import (
     ChainProblem,
-    FlavorRecord,
-    ImageAssessment,
-    ImageRecord,
-    InstanceAssessment,
     OutdatedReason,
     PatchState,
     ReplaceFrequency,
     end_of_life_date,
 )
 from patch_dashboard.lifecycle.properties import shorten
+
+if TYPE_CHECKING:  # annotations only
+    from patch_dashboard.lifecycle import (
+        FlavorRecord,
+        ImageAssessment,
+        ImageRecord,
+        InstanceAssessment,
+    )
 
 STATE_LABELS = {
     PatchState.CURRENT: pgettext_lazy("Patch state of an image", "Current"),
@@ -301,31 +309,23 @@ def fit_texts(image: ImageRecord, flavor: FlavorRecord) -> list[dict[str, str]]:
     """Why a fitting flavor fits: each requirement of the image, met, as ``{code, requirement,
     text}``; the code is the requirement (``min_ram``, ``min_disk``, ``hw_*``, ``trait:*``), or
     ``unrestricted`` for the requirements the flavor leaves free (listed in ``requirement``)."""
-    why = []
+    why: list[dict[str, str]] = []
+
+    def met(code: str, requirement: str, text: str) -> None:
+        why.append({"code": code, "requirement": requirement, "text": text})
+
     if image.min_ram:
         text = _("%(ram)s MB of RAM, at least the %(min)s MB the image needs.")
     else:
         text = _("%(ram)s MB of RAM; the image sets no minimum.")
-    why.append(
-        {
-            "code": "min_ram",
-            "requirement": "min_ram",
-            "text": text % {"ram": flavor.ram, "min": image.min_ram},
-        }
-    )
+    met("min_ram", "min_ram", text % {"ram": flavor.ram, "min": image.min_ram})
     if flavor.disk == 0:
         text = _("Its root disk is sized from the image.")
     elif image.min_disk:
         text = _("A %(disk)s GB root disk, at least the %(min)s GB the image needs.")
     else:
         text = _("A %(disk)s GB root disk; the image sets no minimum.")
-    why.append(
-        {
-            "code": "min_disk",
-            "requirement": "min_disk",
-            "text": text % {"disk": flavor.disk, "min": image.min_disk},
-        }
-    )
+    met("min_disk", "min_disk", text % {"disk": flavor.disk, "min": image.min_disk})
     free = []
     for key in sorted(image.requirements):
         wanted = _wanted(image, key)
@@ -335,24 +335,12 @@ def fit_texts(image: ImageRecord, flavor: FlavorRecord) -> list[dict[str, str]]:
             free.append(key)
             continue
         text = _("%(key)s=%(wanted)s: compatible with the flavor's %(spec)s=%(offered)s.")
-        why.append(
-            {
-                "code": key,
-                "requirement": key,
-                "text": text % {"key": key, "wanted": wanted, "spec": spec, "offered": offered},
-            }
-        )
+        met(key, key, text % {"key": key, "wanted": wanted, "spec": spec, "offered": offered})
     if free:
-        why.append(
-            {
-                "code": "unrestricted",
-                "requirement": ",".join(free),
-                "text": ngettext(
-                    "%(keys)s: the flavor does not restrict it.",
-                    "%(keys)s: the flavor does not restrict them.",
-                    len(free),
-                )
-                % {"keys": ", ".join(free)},
-            }
+        text = ngettext(
+            "%(keys)s: the flavor does not restrict it.",
+            "%(keys)s: the flavor does not restrict them.",
+            len(free),
         )
+        met("unrestricted", ",".join(free), text % {"keys": ", ".join(free)})
     return why

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, time, timezone
+from typing import TYPE_CHECKING
 
 from patch_dashboard.lifecycle.compliance import summarize
 from patch_dashboard.lifecycle.families import (
@@ -20,14 +21,10 @@ from patch_dashboard.lifecycle.families import (
 from patch_dashboard.lifecycle.flavors import flavor_size, recommend_flavor, recommendable
 from patch_dashboard.lifecycle.model import (
     CloudAssessment,
-    Family,
-    FlavorRecord,
     ImageAssessment,
-    ImageRecord,
     InstanceAssessment,
     OutdatedReason,
     PatchState,
-    ServerRecord,
 )
 from patch_dashboard.lifecycle.recommend import ReplacementChains, recommend_from
 from patch_dashboard.lifecycle.states import (
@@ -38,6 +35,9 @@ from patch_dashboard.lifecycle.states import (
     settle,
     with_trusted_build_date,
 )
+
+if TYPE_CHECKING:  # annotations only
+    from patch_dashboard.lifecycle.model import Family, FlavorRecord, ImageRecord, ServerRecord
 
 _REASONS = {
     PatchState.OBSOLETE: OutdatedReason.OBSOLETE,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, TypeVar
 
@@ -63,6 +63,7 @@ _TRUE_WORDS = frozenset({"true", "1", "yes", "on"})
 _FALSE_WORDS = frozenset({"false", "0", "no", "off", ""})
 
 _E = TypeVar("_E", bound=enum.Enum)
+_T = TypeVar("_T")
 
 # Caps on the raw text of typed fields; a longer value is unknown (rejected into ``invalid``).
 MAX_VALUE_CHARS = 64  # dates, datetimes, integers, enum words, booleans
@@ -203,7 +204,15 @@ class _Reader:
     def required_text(self, key: str) -> str:
         return _text_of(self.values.get(key))
 
-    def date(self, key: str, *, words: frozenset[str] = frozenset()) -> date | None:
+    def _parsed(
+        self,
+        key: str,
+        parse: Callable[[object], _T],
+        *,
+        words: frozenset[str] = frozenset(),
+    ) -> _T | None:
+        """``parse`` of the value under ``key``; None when it is absent, blank, one of
+        ``words`` (case-insensitive), too long or unparsable (then it is rejected)."""
         value = self.values.get(key)
         if self._too_long(key, value):
             return None
@@ -212,34 +221,19 @@ class _Reader:
         if isinstance(value, str) and not value.strip():
             return None
         try:
-            return _parse_date(value)
+            return parse(value)
         except (ValueError, TypeError, OverflowError):
             self._reject(key, value)
             return None
+
+    def date(self, key: str, *, words: frozenset[str] = frozenset()) -> date | None:
+        return self._parsed(key, _parse_date, words=words)
 
     def datetime(self, key: str) -> datetime | None:
-        value = self.values.get(key)
-        if self._too_long(key, value):
-            return None
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        try:
-            return parse_datetime(value)
-        except (ValueError, TypeError, OverflowError):
-            self._reject(key, value)
-            return None
+        return self._parsed(key, parse_datetime)
 
     def integer(self, key: str) -> int | None:
-        value = self.values.get(key)
-        if self._too_long(key, value):
-            return None
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        try:
-            return _parse_int(value)
-        except (ValueError, TypeError, OverflowError):
-            self._reject(key, value)
-            return None
+        return self._parsed(key, _parse_int)
 
     def enum(self, key: str, kind: type[_E]) -> _E | None:
         value = self.values.get(key)

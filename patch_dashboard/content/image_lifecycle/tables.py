@@ -29,13 +29,18 @@ def show_glance_status(row):
     return wording.glance_status(row.status, row.hidden)
 
 
-class DeprecateImage(tables.LinkAction):
+class ImageDialog(tables.LinkAction):
+    """A row action that opens one of the panel's dialogs for the row's image."""
+
+    classes = ("ajax-modal",)
+    policy_rules = MODIFY_IMAGE
+
+
+class DeprecateImage(ImageDialog):
     name = "deprecate"
     verbose_name = _("Deprecate")
     url = DEPRECATE_URL
-    classes = ("ajax-modal",)
     icon = "archive"
-    policy_rules = MODIFY_IMAGE
 
     def get_link_url(self, datum=None):
         return form_url(self.url, [datum.id])
@@ -54,13 +59,11 @@ class ObsoleteImage(DeprecateImage):
         return datum is None or datum.state is not PatchState.OBSOLETE
 
 
-class EditPatchMetadata(tables.LinkAction):
+class EditPatchMetadata(ImageDialog):
     name = "patch_metadata"
     verbose_name = _("Edit Patch Metadata")
     url = METADATA_URL
-    classes = ("ajax-modal",)
     icon = "pencil"
-    policy_rules = MODIFY_IMAGE
 
 
 class SelectedImagesAction(tables.Action):

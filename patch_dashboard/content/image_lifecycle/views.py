@@ -30,15 +30,34 @@ class IndexView(project_views.IndexView):
         )
 
 
-class DeprecateView(forms.ModalFormView):
+class LifecycleDialog(forms.ModalFormView):
+    """One of the panel's dialogs: ``dialog`` names its modal and form, ``url_name`` the URL
+    it posts to (with the view's own URL arguments); back to the table when done."""
+
+    dialog = ""
+    url_name = ""
+    success_url = reverse_lazy(INDEX_URL)
+
+    @property
+    def modal_id(self):
+        return self.dialog + "_modal"
+
+    @property
+    def form_id(self):
+        return self.dialog + "_form"
+
+    @property
+    def submit_url(self):
+        return reverse("horizon:admin:image_lifecycle:" + self.url_name, kwargs=self.kwargs)
+
+
+class DeprecateView(LifecycleDialog):
     form_class = lifecycle_forms.DeprecateForm
     template_name = "admin/image_lifecycle/deprecate.html"
-    modal_id = "deprecate_image_modal"
-    form_id = "deprecate_image_form"
+    dialog = "deprecate_image"
+    url_name = "deprecate"
     page_title = _("Deprecate Images")
     submit_label = _("Deprecate")
-    submit_url = reverse_lazy("horizon:admin:image_lifecycle:deprecate")
-    success_url = reverse_lazy(INDEX_URL)
 
     @memoized.memoized_method
     def loaded(self):
@@ -84,21 +103,19 @@ class DeprecateView(forms.ModalFormView):
 
 class ObsoleteView(DeprecateView):
     form_class = lifecycle_forms.ObsoleteForm
-    modal_id = "obsolete_image_modal"
-    form_id = "obsolete_image_form"
+    dialog = "obsolete_image"
+    url_name = "obsolete"
     page_title = _("Mark Images Obsolete")
     submit_label = _("Mark Obsolete")
-    submit_url = reverse_lazy("horizon:admin:image_lifecycle:obsolete")
 
 
-class MetadataView(forms.ModalFormView):
+class MetadataView(LifecycleDialog):
     form_class = lifecycle_forms.PatchMetadataForm
     template_name = "admin/image_lifecycle/metadata.html"
-    modal_id = "patch_metadata_modal"
-    form_id = "patch_metadata_form"
+    dialog = "patch_metadata"
+    url_name = "metadata"
     page_title = _("Edit Patch Metadata")
     submit_label = _("Save")
-    success_url = reverse_lazy(INDEX_URL)
 
     @memoized.memoized_method
     def get_object(self):
@@ -121,7 +138,4 @@ class MetadataView(forms.ModalFormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["image"] = self.get_object()
-        context["submit_url"] = reverse(
-            "horizon:admin:image_lifecycle:metadata", args=[self.kwargs["image_id"]]
-        )
         return context

@@ -80,22 +80,32 @@ class LaunchRecommended(LaunchWizardAction):
         return recommended_image_id(datum)
 
 
-class ImagePatchStatusTable(paging.PagedTable, tables.DataTable):
-    name = tables.WrappingColumn("name", verbose_name=_("Image"), link=detail_link)
-    family = tables.Column(show_family, verbose_name=_("Family"))
-    build_date = tables.Column(show_build_date, verbose_name=_("Build date"), empty_value="-")
-    patchlevel = tables.Column("patchlevel", verbose_name=_("Patch level"), empty_value="-")
-    state = tables.Column(
+def state_column():
+    """The image's patch state as a badge; also the row's status for Horizon's table."""
+    return tables.Column(
         "state",
         filters=(presentation.state_badge,),
         verbose_name=pgettext_lazy("Patch state of an image", "State"),
         status=True,
         status_choices=presentation.STATE_STATUS_CHOICES,
     )
-    replacement = tables.Column(show_replacement, verbose_name=_("Replacement"), empty_value="-")
-    instance_count = tables.Column(
+
+
+def instance_count_column():
+    """How many of the scope's instances use the image (unknown when Nova could not say)."""
+    return tables.Column(
         "instance_count", verbose_name=_("Instances"), empty_value=wording.UNKNOWN_TEXT
     )
+
+
+class ImagePatchStatusTable(paging.PagedTable, tables.DataTable):
+    name = tables.WrappingColumn("name", verbose_name=_("Image"), link=detail_link)
+    family = tables.Column(show_family, verbose_name=_("Family"))
+    build_date = tables.Column(show_build_date, verbose_name=_("Build date"), empty_value="-")
+    patchlevel = tables.Column("patchlevel", verbose_name=_("Patch level"), empty_value="-")
+    state = state_column()
+    replacement = tables.Column(show_replacement, verbose_name=_("Replacement"), empty_value="-")
+    instance_count = instance_count_column()
 
     def get_object_display(self, datum):
         return datum.name
@@ -117,16 +127,8 @@ class LineageTable(tables.DataTable):
     build_date = tables.Column(show_build_date, verbose_name=_("Build date"), empty_value="-")
     internal_version = tables.Column("internal_version", verbose_name=_("Version"), empty_value="-")
     patchlevel = tables.Column("patchlevel", verbose_name=_("Patch level"), empty_value="-")
-    state = tables.Column(
-        "state",
-        filters=(presentation.state_badge,),
-        verbose_name=pgettext_lazy("Patch state of an image", "State"),
-        status=True,
-        status_choices=presentation.STATE_STATUS_CHOICES,
-    )
-    instance_count = tables.Column(
-        "instance_count", verbose_name=_("Instances"), empty_value=wording.UNKNOWN_TEXT
-    )
+    state = state_column()
+    instance_count = instance_count_column()
 
     class Meta:
         name = "lineage"
