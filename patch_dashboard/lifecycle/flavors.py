@@ -80,9 +80,10 @@ def _page_size_allowed(wanted: str, specs: Mapping[str, str], key: str) -> bool:
     # Nova lets the image choose a page size only within what the flavor allows; a flavor
     # without hw:mem_page_size forbids it (MemoryPageSizeForbidden).
     offered = specs.get(key)
-    if offered is None:
-        return False
-    want, have = _page_kib(wanted), _page_kib(offered)
+    return offered is not None and _pages_compatible(_page_kib(wanted), _page_kib(offered))
+
+
+def _pages_compatible(want: int | str | None, have: int | str | None) -> bool:
     if want is None or have is None:
         return False
     if "any" in (want, have):
@@ -101,9 +102,7 @@ def _pinning_allowed(wanted: str, specs: Mapping[str, str], key: str) -> bool:
     if offered is None:
         return True
     want, have = _word(wanted), _word(offered)
-    if want is None or have is None:
-        return False
-    return want != "dedicated" or have == "dedicated"
+    return want is not None and have is not None and (want != "dedicated" or have == "dedicated")
 
 
 def _within_flavor_max(max_key: str) -> _Rule:
