@@ -52,6 +52,28 @@ setup(
     },
     include_package_data=False,
     install_requires=["horizon>=27.0.0,<28"],
+    # `pip install patch-dashboard[cli]`: the `openstack` commands (docs/cli.md)
+    extras_require={
+        "cli": [
+            "python-openstackclient>=7.0.0",
+            "osc-lib>=3.0.0",
+            "cliff>=4.0.0",
+            "openstacksdk>=3.0.0",
+        ],
+    },
+    entry_points={
+        "openstack.cli.extension": ["patch = patch_dashboard.cli.plugin"],
+        "openstack.image.v2": [
+            "image_patch_list = patch_dashboard.cli.images:ListImagePatch",
+            "image_patch_show = patch_dashboard.cli.images:ShowImagePatch",
+            "image_deprecate = patch_dashboard.cli.lifecycle:DeprecateImage",
+            "image_obsolete = patch_dashboard.cli.lifecycle:ObsoleteImage",
+            "image_restore = patch_dashboard.cli.lifecycle:RestoreImage",
+        ],
+        "openstack.compute.v2": [
+            "server_outdated_list = patch_dashboard.cli.servers:ListOutdatedServer",
+        ],
+    },
     classifiers=[
         "Environment :: OpenStack",
         "Framework :: Django",
