@@ -1,0 +1,98 @@
+"""The index store over Django's cache: values split under the item limit, switched to at
+once, absent when an item is lost or altered, one lock holder at a time."""
+
+import os
+import threading
+
+from django.core.cache.backends.locmem import LocMemCache
+from django.test import SimpleTestCase
+
+from patch_dashboard.api.index_store import IndexStore, scope_key
+
+
+def fresh_cache(name):
+    return LocMemCache(name, {"TIMEOUT": 60, "OPTIONS": {"MAX_ENTRIES": 10_000}})
+
+
+class IndexStoreTest(SimpleTestCase):
+    def setUp(self):
+        self.cache = fresh_cache(self.id())
+        self.store = IndexStore(
+            self.cache, scope_key("http://ks", "RegionOne", "cloud"), item_bytes=4096
+        )
+
+    def test_a_large_value_round_trips_in_items_under_the_limit(self):
+        value = {"servers": [(str(i), os.urandom(16).hex()) for i in range(5000)]}
+        written = self.store.write("servers", value)
+        self.assertGreater(written.items, 10)
+        self.assertLessEqual(written.largest, 4096)
+        self.assertEqual(self.store.read("servers"), value)
+
+    def test_a_rewrite_switches_to_the_new_value(self):
+        self.store.write("figures", {"n": 1})
+        self.store.write("figures", {"n": 2})
+        self.assertEqual(self.store.read("figures"), {"n": 2})
+
+    def test_a_lost_item_reads_as_absent(self):
+        self.store.write("servers", list(range(20000)))
+        manifest = self.cache.get(self.store.key + ":servers")
+        self.cache.delete("%s:servers:%s:1" % (self.store.key, manifest["generation"]))
+        self.assertIsNone(self.store.read("servers"))
+
+    def test_an_altered_item_reads_as_absent(self):
+        self.store.write("servers", list(range(20000)))
+        manifest = self.cache.get(self.store.key + ":servers")
+        key = "%s:servers:%s:0" % (self.store.key, manifest["generation"])
+        chunk = self.cache.get(key)
+        self.cache.set(key, chunk[:-1] + bytes([chunk[-1] ^ 0xFF]))
+        self.assertIsNone(self.store.read("servers"))
+
+    def test_a_malformed_manifest_reads_as_absent(self):
+        for manifest in ("text", {"generation": "g"}, {"generation": "g", "items": "many"}):
+            self.cache.set(self.store.key + ":servers", manifest)
+            self.assertIsNone(self.store.read("servers"))
+
+    def test_never_written_reads_as_absent(self):
+        self.assertIsNone(self.store.read("images"))
+
+    def test_keys_differ_by_keystone_region_and_scope_and_fit_memcached(self):
+        keys = {
+            scope_key("http://a:5000/v3", "RegionOne", "cloud"),
+            scope_key("http://b:5000/v3", "RegionOne", "cloud"),
+            scope_key("http://a:5000/v3", "RegionTwo", "cloud"),
+            scope_key("http://a:5000/v3", "RegionOne", "project:p1"),
+            scope_key("http://a:5000/v3", "RegionOne", "project:p1 \n" + "x" * 10_000),
+        }
+        self.assertEqual(len(keys), 5)
+        for key in keys:
+            self.assertLess(len(key), 100)
+            self.assertTrue(key.isprintable() and " " not in key)
+
+    def test_one_lock_holder_across_threads(self):
+        held = []
+        barrier = threading.Barrier(8)
+
+        def worker():
+            barrier.wait()
+            with self.store.lock("refresh", timeout=30) as got:
+                held.append(got)
+                barrier_done.wait()
+
+        barrier_done = threading.Barrier(8)
+        threads = [threading.Thread(target=worker) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        self.assertEqual(held.count(True), 1)
+        self.assertEqual(held.count(False), 7)
+        with self.store.lock("refresh", timeout=30) as got:
+            self.assertTrue(got, "released by its holder")
+
+    def test_a_lock_left_by_a_dead_holder_expires(self):
+        self.cache.add(self.store.key + ":lock:refresh", "someone", timeout=1)
+        with self.store.lock("refresh", timeout=30) as got:
+            self.assertFalse(got)
+        self.cache.delete(self.store.key + ":lock:refresh")  # what the expiry does
+        with self.store.lock("refresh", timeout=30) as got:
+            self.assertTrue(got)
