@@ -18,8 +18,9 @@ def _payload(resource: Any) -> Mapping[str, Any]:
     return inner if isinstance(inner, Mapping) else inner._info
 
 
-def _server_pages(request, *, all_projects: bool) -> list[Any]:
-    """All servers, paged through: Horizon's server_list returns one Nova page."""
+def _server_pages(request, *, all_projects: bool, changes_since: str | None = None) -> list[Any]:
+    """All servers, paged through: Horizon's server_list returns one Nova page. With
+    ``changes_since`` (ISO 8601), those changed since then, deleted ones included."""
     page_size = conf.nova_page_size()
     servers: list[Any] = []
     marker = None
@@ -27,6 +28,8 @@ def _server_pages(request, *, all_projects: bool) -> list[Any]:
         search_opts: dict[str, Any] = {"limit": page_size}
         if all_projects:
             search_opts["all_tenants"] = True
+        if changes_since:
+            search_opts["changes-since"] = changes_since
         if marker:
             search_opts["marker"] = marker
         batch, _more = api.nova.server_list(request, search_opts=search_opts)
@@ -52,9 +55,14 @@ def _volume_image_ids(request, *, all_projects: bool) -> dict[str, str]:
 
 
 @profiler.trace
-def list_servers(request, *, all_projects: bool = False) -> list[ServerRecord]:
-    """The project's servers (every project's with ``all_projects``, for admins)."""
-    payloads = [_payload(server) for server in _server_pages(request, all_projects=all_projects)]
+def list_servers(
+    request, *, all_projects: bool = False, changes_since: str | None = None
+) -> list[ServerRecord]:
+    """The project's servers (every project's with ``all_projects``, for admins); with
+    ``changes_since`` (ISO 8601) only those changed since then, deleted ones with status
+    ``DELETED`` (Nova's ``changes-since``), for an index's incremental refresh."""
+    pages = _server_pages(request, all_projects=all_projects, changes_since=changes_since)
+    payloads = [_payload(server) for server in pages]
     volume_image_ids: dict[str, str] = {}
     if any(not payload.get("image") for payload in payloads):
         volume_image_ids = _volume_image_ids(request, all_projects=all_projects)

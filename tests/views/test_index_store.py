@@ -6,8 +6,13 @@ import threading
 
 from django.core.cache.backends.locmem import LocMemCache
 from django.test import SimpleTestCase
+from openstack_dashboard import api
+from openstack_dashboard.test import helpers
 
+from patch_dashboard.api import compute
 from patch_dashboard.api.index_store import IndexStore, scope_key
+from patch_dashboard.lifecycle.changes import merge_servers
+from tests.views import data
 
 
 def fresh_cache(name):
@@ -96,3 +101,22 @@ class IndexStoreTest(SimpleTestCase):
         self.cache.delete(self.store.key + ":lock:refresh")  # what the expiry does
         with self.store.lock("refresh", timeout=30) as got:
             self.assertTrue(got)
+
+
+class ChangesSinceListingTest(helpers.TestCase):
+    """compute.list_servers(changes_since=...) asks Nova for the changes, paged, and keeps
+    the deleted rows, which the index's merge removes."""
+
+    @helpers.create_mocks({api.nova: ["server_list"], api.cinder: ["volume_list"]})
+    def test_changes_since_reaches_nova_and_deleted_rows_come_back(self):
+        deleted = data.nova_server("web-2", image_label="ubuntu-old")
+        deleted._apiresource._info["status"] = "DELETED"  # as Nova lists it after changes-since
+        self.mock_server_list.return_value = ([deleted], False)
+        rows = compute.list_servers(
+            self.request, all_projects=True, changes_since="2026-12-03T10:00:00Z"
+        )
+        opts = self.mock_server_list.call_args.kwargs["search_opts"]
+        self.assertEqual(opts["changes-since"], "2026-12-03T10:00:00Z")
+        self.assertTrue(opts["all_tenants"])
+        self.assertEqual([(row.name, row.status) for row in rows], [("web-2", "DELETED")])
+        self.assertEqual(merge_servers({rows[0].id: rows[0]}, rows), {})
