@@ -16,6 +16,7 @@ property protections decide; a refusal raises :class:`ServiceError` with Glance'
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -34,6 +35,8 @@ JSON_PATCH = "application/openstack-images-v2.1-json-patch"
 GLANCE_PAGE = 1000  # Glance's default api_limit_max
 NOVA_PAGE = 1000  # Nova's default [api] max_limit
 MESSAGE_LIMIT = 300  # of a service's error text, repeated to the user
+_TITLE = re.compile(r"<title>.*?</title>", re.IGNORECASE | re.DOTALL)
+_TAGS = re.compile(r"<[^>]{0,200}>")
 
 
 class ServiceError(Exception):
@@ -71,6 +74,8 @@ def _message(response: Any) -> str:
             text = str(body.get("message") or body.get("title") or "")
     if not text:
         text = str(getattr(response, "text", "") or getattr(response, "reason", "") or "")
+        # Glance answers a refusal as a small HTML page: its words, without the markup.
+        text = _TAGS.sub(" ", _TITLE.sub(" ", text[:10_000]))
     text = " ".join(text.split())
     return text[:MESSAGE_LIMIT] + ("…" if len(text) > MESSAGE_LIMIT else "")
 

@@ -46,6 +46,8 @@ class Response:
         self.text = json.dumps(body) if body is not None else ""
 
     def json(self):
+        if self._body is None:
+            raise ValueError("not JSON")
         return self._body
 
 
@@ -98,10 +100,13 @@ class FakeGlance:
         return Response(200, body)
 
     def _refused(self):
-        return Response(
-            403,
-            {"message": "You are not authorized to complete modify_image action.", "code": 403},
+        response = Response(403)
+        response.text = (  # Glance's own answer, an HTML page
+            "<html>\n <head>\n  <title>403 Forbidden</title>\n </head>\n <body>\n"
+            "  <h1>403 Forbidden</h1>\n  You are not authorized to complete modify_image"
+            " action.<br /><br />\n\n\n\n </body>\n</html>"
         )
+        return response
 
     def patch(self, path, data=None, headers=None):
         self.calls.append(("PATCH", path, json.loads(data), dict(headers or {})))
@@ -539,7 +544,9 @@ def test_a_refusal_by_glance_is_exit_1_with_its_message_and_stops_there(key_file
     )
     assert code == 1
     assert rows[0]["Result"].startswith("failed: Glance refused to change the properties")
-    assert "HTTP 403" in err and "not authorized to complete modify_image" in err
+    assert (
+        "(HTTP 403): 403 Forbidden You are not authorized to complete modify_image action." in err
+    )
     assert rows[1]["Result"] == "not attempted"
     assert len(connection.image.writes) == 1
     assert connection.image.images == before
