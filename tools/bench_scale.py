@@ -1,0 +1,266 @@
+"""Pages of real Horizon against the simulated large cloud (tools/simcloud), real Keystone.
+
+What one run does:
+
+1. Fits the simulator's latency model to the development cloud's real Nova and Glance
+   (:func:`tools.simcloud.latency.calibrate`), unless a model is given.
+2. Creates Keystone project ``sim-big`` (admin a member) and starts the simulator (100,000
+   servers, 5,000 images, 1,000 projects; sim-big's 2,000 servers under the Keystone id) in a
+   process of its own on a free loopback port.
+3. Registers region ``SimRegion`` (compute and image endpoints at the simulator) for as long as
+   two Horizon logins take (admin; admin switched to sim-big), and removes it: the sessions
+   keep the catalog they logged in with. Then switches both to SimRegion the way Horizon's
+   region menu does (``/auth/switch_services_region/SimRegion/``).
+4. Times each page (one warm-up round, then ``repeats`` rounds, interleaved) and prints the
+   medians, with the simulator's request counts and memory. Every page must answer 200 and
+   show simulated servers (``-vm-`` in their names), or the run fails.
+
+    python -m tools.bench_scale                      # the stock Instances pages
+    python -m tools.bench_scale --url admin=/admin/patch_compliance/ --repeats 5
+
+Project sim-big, the region and the simulator process are removed in ``finally`` blocks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from statistics import median
+
+import requests
+
+from tools.simcloud import keystone as sim_keystone
+from tools.simcloud.latency import CREDENTIALS, LatencyModel, calibrate
+
+CHECKOUT = pathlib.Path(__file__).resolve().parent.parent
+REGION = sim_keystone.REGION
+# (label, who, url): who is "admin" (admin project, every project's servers) or "big" (sim-big)
+STOCK_PAGES = [
+    ("Horizon admin Instances (100,000)", "admin", "/admin/instances/"),
+    ("Horizon project Instances (sim-big, 2,000)", "big", "/project/instances/"),
+]
+SIM_ROW = re.compile(r"-vm-\d{6}")
+TIMEOUT = 300
+
+
+def log(message: str) -> None:
+    print("  [scale %s] %s" % (time.strftime("%H:%M:%S"), message), flush=True)
+
+
+@dataclass
+class ScaleResult:
+    latency: LatencyModel
+    simulator: dict = field(default_factory=dict)  # its start line: url, pid, rss, build time
+    times: dict[str, list[float]] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # simulated servers the page showed
+    requests: dict[str, dict[str, int]] = field(default_factory=dict)  # per page, one view
+    stats: dict = field(default_factory=dict)  # the simulator's /_sim/stats at the end
+    registered_seconds: float = 0.0  # how long SimRegion was in the catalog
+
+    def medians(self) -> dict[str, float]:
+        return {label: median(times) for label, times in self.times.items()}
+
+
+class Simulator:
+    """The simulator in its own process (so its memory is its own): start, url, stop."""
+
+    def __init__(self, *, latency: LatencyModel, big_project: str, admin_project: str) -> None:
+        self._latency_file = tempfile.NamedTemporaryFile(
+            "w", prefix="simcloud-latency-", suffix=".json", delete=False
+        )
+        self._latency_file.write(latency.to_json())
+        self._latency_file.close()
+        command = [
+            sys.executable,
+            "-m",
+            "tools.simcloud.server",
+            "--latency",
+            self._latency_file.name,
+            "--project",
+            "0=" + big_project,
+            "--admin-project",
+            admin_project,
+        ]
+        self.process = subprocess.Popen(
+            command, cwd=CHECKOUT, stdout=subprocess.PIPE, text=True, env=dict(os.environ)
+        )
+        line = self.process.stdout.readline() if self.process.stdout else ""
+        if not line:
+            self.stop()
+            raise RuntimeError("the simulator did not start")
+        self.started = json.loads(line)
+        self.url = self.started["url"]
+
+    def stats(self) -> dict:
+        return requests.get(self.url + "/_sim/stats", timeout=TIMEOUT).json()
+
+    def reset_stats(self) -> None:
+        requests.post(self.url + "/_sim/stats/reset", timeout=TIMEOUT).raise_for_status()
+
+    def change(self, n: int) -> dict:
+        response = requests.post(self.url + "/_sim/changes", params={"n": n}, timeout=TIMEOUT)
+        response.raise_for_status()
+        return response.json()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        os.unlink(self._latency_file.name)
+
+
+def login(horizon_url: str, username: str, password: str) -> requests.Session:
+    from tests.integration.conftest import horizon_login
+
+    # Horizon's page sizes as deployed (20 rows), no user setting.
+    return horizon_login(horizon_url, username, password, items_per_page=None)
+
+
+def _switch(session: requests.Session, horizon_url: str, path: str) -> None:
+    response = session.get(horizon_url + path, timeout=TIMEOUT, allow_redirects=False)
+    if response.status_code != 302:
+        raise RuntimeError("%s answered %s, not 302" % (path, response.status_code))
+
+
+def sessions_in_simregion(
+    keystone: sim_keystone.Keystone, cloud: dict, simulator_url: str, big_project: str
+) -> tuple[dict[str, requests.Session], float]:
+    """Logged-in Horizon sessions switched to SimRegion: {"admin": ..., "big": ...}, and the
+    seconds SimRegion was registered."""
+    horizon = cloud["horizon_url"].rstrip("/")
+    admin = cloud["users"]["admin"]
+    sessions: dict[str, requests.Session] = {}
+    started = time.perf_counter()
+    with sim_keystone.sim_region(keystone, simulator_url):
+        for who in ("admin", "big"):
+            sessions[who] = login(horizon, admin["username"], admin["password"])
+        # switching project re-scopes the token: its catalog must have SimRegion too
+        _switch(sessions["big"], horizon, "/auth/switch/%s/?next=/project/" % big_project)
+    registered = time.perf_counter() - started
+    for session in sessions.values():
+        _switch(session, horizon, "/auth/switch_services_region/%s/?next=/" % REGION)
+    return sessions, registered
+
+
+def measure(
+    pages: list[tuple[str, str, str]],
+    *,
+    repeats: int = 5,
+    latency: LatencyModel | None = None,
+    credentials_path: pathlib.Path = CREDENTIALS,
+    changes: int = 0,
+) -> ScaleResult:
+    """Median seconds of each ``(label, who, url)`` page of real Horizon on the simulated cloud.
+
+    ``who``: "admin" (the admin project: every project's servers) or "big" (admin in sim-big).
+    ``changes``: servers changed in the simulator before the timed rounds."""
+    cloud = json.loads(credentials_path.read_text())
+    if latency is None:
+        log("calibrating the latency model against the development cloud")
+        latency = calibrate(credentials_path, log=log)
+    log(latency.describe())
+    result = ScaleResult(latency=latency)
+    keystone = sim_keystone.Keystone(credentials_path)
+    simulator = None
+    sessions: dict[str, requests.Session] = {}
+    try:
+        with sim_keystone.big_project(keystone) as big_project:
+            simulator = Simulator(
+                latency=latency,
+                big_project=big_project,
+                admin_project=keystone.admin_project_id(),
+            )
+            result.simulator = simulator.started
+            log(
+                "simulator at %(url)s: built in %(build_seconds)s s, RSS %(rss_mib)s MiB"
+                % (simulator.started)
+            )
+            sessions, result.registered_seconds = sessions_in_simregion(
+                keystone, cloud, simulator.url, big_project
+            )
+            log("SimRegion was registered for %.1f s (two logins)" % result.registered_seconds)
+            if changes:
+                simulator.change(changes)
+            horizon = cloud["horizon_url"].rstrip("/")
+            for attempt in range(repeats + 1):  # round 0 warms Horizon's workers and caches
+                for label, who, url in pages:
+                    simulator.reset_stats()
+                    started = time.perf_counter()
+                    response = sessions[who].get(horizon + url, timeout=TIMEOUT)
+                    seconds = time.perf_counter() - started
+                    if response.status_code != 200 or "/auth/login" in response.url:
+                        raise RuntimeError("%s answered %s" % (url, response.status_code))
+                    rows = len(set(SIM_ROW.findall(response.text)))
+                    if not rows:
+                        raise RuntimeError("%s shows no simulated server: not SimRegion?" % url)
+                    result.rows[label] = rows
+                    result.requests[label] = simulator.stats()["requests"]
+                    if attempt:
+                        result.times.setdefault(label, []).append(seconds)
+            result.stats = simulator.stats()
+    finally:
+        for session in sessions.values():
+            session.close()
+        if simulator is not None:
+            simulator.stop()
+        keystone.close()
+    return result
+
+
+def report(result: ScaleResult) -> str:
+    lines = [
+        "latency model: " + result.latency.describe(),
+        "simulator: %d servers, %d images, %d projects; RSS %.1f MiB at start, peak %.1f MiB"
+        % (
+            result.stats.get("servers", 0),
+            result.stats.get("images", 0),
+            result.stats.get("projects", 0),
+            result.simulator.get("rss_mib", 0),
+            result.stats.get("max_rss_mib", 0),
+        ),
+        "SimRegion registered for %.1f s" % result.registered_seconds,
+    ]
+    for label, seconds in result.medians().items():
+        calls = ", ".join("%s x%d" % item for item in sorted(result.requests[label].items()))
+        lines.append(
+            "%-48s median %.3f s over %d (%d simulated servers shown; API: %s)"
+            % (label, seconds, len(result.times[label]), result.rows[label], calls)
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Horizon pages on the simulated large cloud.")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--latency", type=pathlib.Path, help="a model (latency.py --json)")
+    parser.add_argument(
+        "--url",
+        action="append",
+        default=[],
+        metavar="WHO=PATH",
+        help="a page to time besides the stock ones; WHO is admin or big",
+    )
+    parser.add_argument("--changes", type=int, default=0)
+    args = parser.parse_args()
+    pages = list(STOCK_PAGES)
+    for item in args.url:
+        who, _, path = item.partition("=")
+        pages.append(("%s %s" % (path, who), who, path))
+    latency = LatencyModel.from_json(args.latency.read_text()) if args.latency else None
+    print(report(measure(pages, repeats=args.repeats, latency=latency, changes=args.changes)))
+
+
+if __name__ == "__main__":
+    main()
