@@ -46,25 +46,34 @@ class Shown(FormattableColumn):
         return self._value
 
 
+def cleaned(value: Any) -> Any:
+    """``value`` with :func:`printable` applied to every text inside it."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, (list, tuple)):
+        return [cleaned(item) for item in value]
+    if isinstance(value, dict):
+        return {cleaned(key): cleaned(item) for key, item in value.items()}
+    return value
+
+
 def cell(value: Any, formatter: str) -> Any:
     """One cell for ``formatter``: unchanged for json and yaml. cliff's table formatter
     prints a column's human text, its csv, value and shell formatters the machine value:
-    those get the person's text, as a plain string."""
+    those get the person's text, as a plain string. A list or mapping column is cleaned
+    value by value, so the line breaks of its own layout stay."""
     if formatter not in TERMINAL_FORMATS and formatter not in SPREADSHEET_FORMATS:
         return value
     if isinstance(value, FormattableColumn):
-        text: Any = value.human_readable()
-    elif formatter in SPREADSHEET_FORMATS:
-        text = value  # safe_cell words None and booleans as the dashboard's CSV does
+        text = type(value)(cleaned(value.machine_readable())).human_readable()
+        if formatter == "table":
+            return Shown(value.machine_readable(), text)
     elif value is None or isinstance(value, (bool, int, float)):
-        return value
+        # safe_cell words None and booleans as the dashboard's CSV does
+        return safe_cell(value) if formatter in SPREADSHEET_FORMATS else value
     else:
-        text = str(value)
-    if formatter in SPREADSHEET_FORMATS:
-        return printable(safe_cell(text))
-    if formatter == "table" and isinstance(value, FormattableColumn):
-        return Shown(value.machine_readable(), printable(text))
-    return printable(str(text))
+        text = printable(str(value))
+    return safe_cell(text) if formatter in SPREADSHEET_FORMATS else text
 
 
 def row(values, formatter: str) -> tuple[Any, ...]:

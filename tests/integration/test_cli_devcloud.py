@@ -112,7 +112,9 @@ def test_image_patch_list_gives_the_dashboards_states_reasons_and_recommendation
             answer["reason"],
             recommended["id"] if recommended else None,
         ), answer["name"]
-    # the seed's states, as devcloud/seed.py planted them, are there
+    # the seed's states, as devcloud/seed.py planted them, are there ("unknown" aside: the
+    # seed labels Alpine 3.20 so, but its SCS keys are family evidence, and the dashboard
+    # and the CLI both call it current)
     expected = {
         seed["id"]: seed["expected_state"]
         for seed in cloud["seed"]["images"].values()

@@ -414,6 +414,20 @@ def test_table_shows_control_characters_as_replacement_marks():
     assert "\ufffd[2J\ufffdevil\ufffdfake row" in out
 
 
+def test_list_cells_are_cleaned_value_by_value_and_keep_their_own_line_breaks():
+    images = seed_images()
+    images[0]["name"] = "Ubuntu\x1b]0;owned\x07 24.04"
+    _code, out, _err = run(
+        ShowImagePatch,
+        ["img-old", "-c", "lineage", "--max-width", "0"],
+        make_connection(images=images),
+    )
+    assert "\x1b" not in out and "\x07" not in out
+    assert "name='Ubuntu\ufffd]0;owned\ufffd 24.04'" in out
+    lines = [line for line in out.splitlines() if "id='img-" in line]
+    assert len(lines) == 2  # one line per build: the column's own layout is kept
+
+
 def test_json_keeps_values_as_glance_holds_them():
     images = seed_images()
     images[2]["name"] = HOSTILE
