@@ -315,8 +315,11 @@ class DeprecateImage(LifecycleCommand):
 
 
 class ObsoleteImage(DeprecateImage):
-    """Mark images obsolete: deprecate them now and deactivate them in Glance (no launches,
-    no downloads), as the dashboard's Mark Obsolete does."""
+    """Mark images obsolete: deprecate them now and deactivate them in Glance.
+
+    The dashboard's Mark Obsolete: a deactivated image can be neither launched nor
+    downloaded. Without --reason the reason the image already has is kept.
+    """
 
     obsolete = True
     done_word = "obsolete"

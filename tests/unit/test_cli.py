@@ -723,3 +723,28 @@ def test_the_cli_loads_no_horizon_and_speaks_the_users_language():
     assert [m for m in report["loaded"] if m.split(".")[0] in forbidden] == []
     assert report["label"] == "Abgelöst"  # the plugin's own German catalog
     assert report["record"] == "x"
+
+
+def test_obsolete_without_a_reason_keeps_the_reason_the_image_has(key_file):
+    connection = make_connection()
+    run(
+        DeprecateImage,
+        ["img-old", "--reason", "CVE-2026-0002", "--signing-key-file", key_file],
+        connection,
+    )
+    code, rows, _err = run_json(
+        ObsoleteImage, ["img-old", "--signing-key-file", key_file], connection
+    )
+    assert code == 0 and rows[0]["Result"] == "obsolete"
+    assert connection.image.images["img-old"]["deprecation_reason"] == "CVE-2026-0002"
+    code, rows, _err = run_json(ObsoleteImage, ["Debian 12"], connection)
+    assert code == 1 and "give --reason" in rows[0]["Result"]
+
+
+def test_an_explicit_replacement_of_the_same_family_is_written():
+    connection = make_connection()
+    code, rows, _err = run_json(
+        DeprecateImage, ["img-old", "--reason", "x", "--replacement", "Ubuntu 24.04"], connection
+    )
+    assert code == 0 and rows[0]["Replacement ID"] == "img-new"
+    assert connection.image.images["img-old"]["replaced_by"] == "img-new"
