@@ -41,6 +41,7 @@ from tools.simcloud import keystone as sim_keystone
 from tools.simcloud.latency import CREDENTIALS, LatencyModel, calibrate
 
 CHECKOUT = pathlib.Path(__file__).resolve().parent.parent
+TMP = CHECKOUT / ".tmp"
 REGION = sim_keystone.REGION
 # (label, who, url): who is "admin" (admin project, every project's servers) or "big" (sim-big)
 STOCK_PAGES = [
@@ -62,6 +63,10 @@ class ScaleResult:
     times: dict[str, list[float]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # simulated servers the page showed
     requests: dict[str, dict[str, int]] = field(default_factory=dict)  # per page, one view
+    items: dict[str, dict[str, int]] = field(default_factory=dict)  # rows those requests returned
+    who: dict[str, str] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)
+    incremental: list[dict] = field(default_factory=list)  # see incremental_listing()
     stats: dict = field(default_factory=dict)  # the simulator's /_sim/stats at the end
     registered_seconds: float = 0.0  # how long SimRegion was in the catalog
 
@@ -74,7 +79,7 @@ class Simulator:
 
     def __init__(self, *, latency: LatencyModel, big_project: str, admin_project: str) -> None:
         self._latency_file = tempfile.NamedTemporaryFile(
-            "w", prefix="simcloud-latency-", suffix=".json", delete=False
+            "w", prefix="simcloud-latency-", suffix=".json", delete=False, dir=TMP
         )
         self._latency_file.write(latency.to_json())
         self._latency_file.close()
@@ -135,7 +140,12 @@ def _switch(session: requests.Session, horizon_url: str, path: str) -> None:
 
 
 def sessions_in_simregion(
-    keystone: sim_keystone.Keystone, cloud: dict, simulator_url: str, big_project: str
+    keystone: sim_keystone.Keystone,
+    cloud: dict,
+    simulator_url: str,
+    *,
+    admin_project: str,
+    big_project: str,
 ) -> tuple[dict[str, requests.Session], float]:
     """Logged-in Horizon sessions switched to SimRegion: {"admin": ..., "big": ...}, and the
     seconds SimRegion was registered."""
@@ -146,7 +156,10 @@ def sessions_in_simregion(
     with sim_keystone.sim_region(keystone, simulator_url):
         for who in ("admin", "big"):
             sessions[who] = login(horizon, admin["username"], admin["password"])
-        # switching project re-scopes the token: its catalog must have SimRegion too
+        # switching project re-scopes the token: its catalog must have SimRegion too. The
+        # admin session is switched to the admin project explicitly (a login may land in any
+        # project the user has a role in, sim-big included).
+        _switch(sessions["admin"], horizon, "/auth/switch/%s/?next=/project/" % admin_project)
         _switch(sessions["big"], horizon, "/auth/switch/%s/?next=/project/" % big_project)
     registered = time.perf_counter() - started
     for session in sessions.values():
@@ -161,11 +174,13 @@ def measure(
     latency: LatencyModel | None = None,
     credentials_path: pathlib.Path = CREDENTIALS,
     changes: int = 0,
+    incremental: tuple[int, ...] = (),
 ) -> ScaleResult:
     """Median seconds of each ``(label, who, url)`` page of real Horizon on the simulated cloud.
 
     ``who``: "admin" (the admin project: every project's servers) or "big" (admin in sim-big).
-    ``changes``: servers changed in the simulator before the timed rounds."""
+    ``changes``: servers changed in the simulator before the timed rounds; ``incremental``:
+    afterwards, :func:`incremental_listing` at these numbers of changes."""
     cloud = json.loads(credentials_path.read_text())
     if latency is None:
         log("calibrating the latency model against the development cloud")
@@ -177,10 +192,9 @@ def measure(
     sessions: dict[str, requests.Session] = {}
     try:
         with sim_keystone.big_project(keystone) as big_project:
+            admin_project = keystone.admin_project_id()
             simulator = Simulator(
-                latency=latency,
-                big_project=big_project,
-                admin_project=keystone.admin_project_id(),
+                latency=latency, big_project=big_project, admin_project=admin_project
             )
             result.simulator = simulator.started
             log(
@@ -188,9 +202,13 @@ def measure(
                 % (simulator.started)
             )
             sessions, result.registered_seconds = sessions_in_simregion(
-                keystone, cloud, simulator.url, big_project
+                keystone,
+                cloud,
+                simulator.url,
+                admin_project=admin_project,
+                big_project=big_project,
             )
-            log("SimRegion was registered for %.1f s (two logins)" % result.registered_seconds)
+            log("SimRegion was registered for %.1f s (the logins)" % result.registered_seconds)
             if changes:
                 simulator.change(changes)
             horizon = cloud["horizon_url"].rstrip("/")
@@ -201,14 +219,22 @@ def measure(
                     response = sessions[who].get(horizon + url, timeout=TIMEOUT)
                     seconds = time.perf_counter() - started
                     if response.status_code != 200 or "/auth/login" in response.url:
-                        raise RuntimeError("%s answered %s" % (url, response.status_code))
+                        raise RuntimeError(
+                            "%s answered %s: %s" % (url, response.status_code, response.text[:300])
+                        )
                     rows = len(set(SIM_ROW.findall(response.text)))
                     if not rows:
                         raise RuntimeError("%s shows no simulated server: not SimRegion?" % url)
                     result.rows[label] = rows
-                    result.requests[label] = simulator.stats()["requests"]
+                    result.who[label] = who
+                    result.urls[label] = url
+                    stats = simulator.stats()
+                    result.requests[label] = stats["requests"]
+                    result.items[label] = stats["items"]
                     if attempt:
                         result.times.setdefault(label, []).append(seconds)
+            if incremental:
+                result.incremental = incremental_listing(simulator, admin_project, incremental)
             result.stats = simulator.stats()
     finally:
         for session in sessions.values():
@@ -217,6 +243,128 @@ def measure(
             simulator.stop()
         keystone.close()
     return result
+
+
+def incremental_listing(
+    simulator: Simulator, admin_project: str, changes: tuple[int, ...] = (0, 100, 1000)
+) -> list[dict]:
+    """What an incremental refresh costs at the API: after ``n`` changes, every server changed
+    since the last look (Nova ``changes-since``, all projects, pages of 1,000 through
+    novaclient) and every image updated since then (Glance ``updated_at=gte:``, hidden ones
+    too, through glanceclient). -> one row per ``n``: requests, rows, seconds."""
+    from glanceclient import Client as GlanceClient
+    from keystoneauth1 import session as ks_session
+    from keystoneauth1 import token_endpoint
+    from novaclient import client as nova_client
+
+    from tools.simcloud import data
+
+    compute = "%s/compute/v2.1/%s" % (simulator.url, admin_project)
+    auth = token_endpoint.Token(compute, "simulated")
+    nova = nova_client.Client("2.42", session=ks_session.Session(auth=auth))
+    glance = GlanceClient("2", endpoint="%s/image/%s" % (simulator.url, admin_project), token="x")
+    rows = []
+    for n in changes:
+        # changes-since has one-second resolution: the previous round's changes are more than
+        # a second old, so before "since" (now, rounded down to the second)
+        time.sleep(1.1)
+        since = data.stamp(time.time())
+        simulator.change(n)
+        simulator.reset_stats()
+        started = time.perf_counter()
+        servers, marker = [], None
+        while True:
+            opts = {"all_tenants": True, "changes-since": since, "limit": 1000}
+            if marker:
+                opts["marker"] = marker
+            batch = nova.servers.list(search_opts=opts, sort_keys=["uuid"], sort_dirs=["asc"])
+            servers.extend(batch)
+            if len(batch) < 1000:
+                break
+            marker = batch[-1].id
+        images = [
+            image
+            for hidden in (False, True)
+            for image in glance.images.list(
+                page_size=1000, filters={"updated_at": "gte:" + since, "os_hidden": hidden}
+            )
+        ]
+        seconds = time.perf_counter() - started
+        stats = simulator.stats()["requests"]
+        rows.append(
+            {
+                "changes": n,
+                "seconds": seconds,
+                "nova_requests": stats.get("nova servers/detail", 0),
+                "glance_requests": stats.get("glance images", 0),
+                "servers": len(servers),
+                "deleted": sum(1 for server in servers if server.status == "DELETED"),
+                "images": len(images),
+            }
+        )
+    return rows
+
+
+def section(result: ScaleResult) -> tuple[list[str], list[str]]:
+    """Markdown lines and verdicts for docs/benchmarks.md (tools/bench.py)."""
+    medians = result.medians()
+    stock = {
+        result.who[label]: seconds
+        for label, seconds in medians.items()
+        if label.startswith("Horizon")
+    }
+    lines = [
+        "Simulated cloud (`tools/simcloud`): %d servers, %d images, %d projects; project "
+        "sim-big %d servers. Latency model: %s. Simulator RSS %.0f MiB at start, peak %.0f MiB. "
+        "Real Horizon and Keystone, region SimRegion; medians of %d GETs, interleaved, after "
+        "one warm-up round.\n"
+        % (
+            result.stats.get("servers", 0),
+            result.stats.get("images", 0),
+            result.stats.get("projects", 0),
+            result.stats.get("big_project", {}).get("servers", 0),
+            result.latency.describe(),
+            result.simulator.get("rss_mib", 0),
+            result.stats.get("max_rss_mib", 0),
+            max((len(times) for times in result.times.values()), default=0),
+        ),
+        "| page | URL | scope | median s | vs stock | API requests of one view |",
+        "|---|---|---|---|---|---|",
+    ]
+    summary = []
+    for label, seconds in medians.items():
+        is_stock = label.startswith("Horizon")
+        ratio = seconds / stock[result.who[label]] if result.who[label] in stock else None
+        calls = ", ".join("%s x%d" % item for item in sorted(result.requests[label].items()))
+        lines.append(
+            "| %s | `%s` | %s | %.3f | %s | %s |"
+            % (
+                label,
+                result.urls[label],
+                "admin, all projects" if result.who[label] == "admin" else "sim-big",
+                seconds,
+                "" if is_stock or ratio is None else "%.2fx" % ratio,
+                calls,
+            )
+        )
+        if not is_stock and ratio is not None:
+            summary.append(
+                "simulated cloud %s within 1.0x stock Instances: %s (%.2fx)"
+                % (label, "PASS" if ratio <= 1.0 else "FAIL", ratio)
+            )
+    if result.incremental:
+        lines += [
+            "",
+            "| changes | Nova requests | Glance requests | servers read (deleted) "
+            "| images read | seconds |",
+            "|---|---|---|---|---|---|",
+        ]
+        for row in result.incremental:
+            lines.append(
+                "| %(changes)d | %(nova_requests)d | %(glance_requests)d "
+                "| %(servers)d (%(deleted)d) | %(images)d | %(seconds).2f |" % row
+            )
+    return lines, summary
 
 
 def report(result: ScaleResult) -> str:
@@ -232,8 +380,14 @@ def report(result: ScaleResult) -> str:
         ),
         "SimRegion registered for %.1f s" % result.registered_seconds,
     ]
+    if result.stats.get("unknown"):
+        lines.append("requests the simulator could not answer: %s" % result.stats["unknown"])
     for label, seconds in result.medians().items():
-        calls = ", ".join("%s x%d" % item for item in sorted(result.requests[label].items()))
+        items = result.items[label]
+        calls = ", ".join(
+            "%s x%d%s" % (route, count, " (%d rows)" % items[route] if items.get(route) else "")
+            for route, count in sorted(result.requests[label].items())
+        )
         lines.append(
             "%-48s median %.3f s over %d (%d simulated servers shown; API: %s)"
             % (label, seconds, len(result.times[label]), result.rows[label], calls)
@@ -253,13 +407,25 @@ def main() -> None:
         help="a page to time besides the stock ones; WHO is admin or big",
     )
     parser.add_argument("--changes", type=int, default=0)
+    parser.add_argument(
+        "--incremental", default="0,100,1000", help="changes-since listings after N changes"
+    )
     args = parser.parse_args()
     pages = list(STOCK_PAGES)
     for item in args.url:
         who, _, path = item.partition("=")
         pages.append(("%s %s" % (path, who), who, path))
     latency = LatencyModel.from_json(args.latency.read_text()) if args.latency else None
-    print(report(measure(pages, repeats=args.repeats, latency=latency, changes=args.changes)))
+    incremental = tuple(int(n) for n in args.incremental.split(",") if n)
+    result = measure(
+        pages,
+        repeats=args.repeats,
+        latency=latency,
+        changes=args.changes,
+        incremental=incremental,
+    )
+    print(report(result))
+    print("\n".join(section(result)[0]))
 
 
 if __name__ == "__main__":

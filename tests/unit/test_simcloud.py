@@ -118,6 +118,13 @@ def test_changes_since_returns_changes_only_and_deleted_servers_as_deleted(sim):
     assert len(now) == len(before) + len(done["created"]) - len(done["deleted"])
 
 
+def test_unknown_filters_are_refused_from_microversion_2_75(sim):
+    opts = {"all_tenants": True, "limit": 1, "no-such-filter": "x"}
+    assert len(nova(sim, microversion="2.74").servers.list(search_opts=opts)) == 1
+    with pytest.raises(nova_exc.BadRequest):
+        nova(sim, microversion="2.75").servers.list(search_opts=opts)
+
+
 def test_flavor_shape_follows_the_microversion(sim):
     old = nova(sim, microversion="2.42")
     new = nova(sim, microversion="2.61")

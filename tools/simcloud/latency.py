@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pathlib
 import statistics
 import time
@@ -107,19 +108,20 @@ def admin_token(credentials: dict) -> str:
 def _time_pages(
     session: requests.Session, url: str, key: str, sizes: list[int], repeats: int
 ) -> list[tuple[int, float]]:
-    """(items returned, median seconds) per page size."""
-    points = []
-    for size in sizes:
-        times, returned = [], 0
-        session.get(url, params={"limit": size}, timeout=TIMEOUT).raise_for_status()  # warm
-        for _ in range(repeats):
+    """(items returned, median seconds) per page size; the sizes interleaved round by round,
+    so that a burst of load on the shared machine spreads over all of them."""
+    times: dict[int, list[float]] = {size: [] for size in sizes}
+    returned: dict[int, int] = {}
+    for round_ in range(repeats + 1):  # round 0 warms the service's caches
+        for size in sizes:
             started = time.perf_counter()
             response = session.get(url, params={"limit": size}, timeout=TIMEOUT)
-            times.append(time.perf_counter() - started)
+            seconds = time.perf_counter() - started
             response.raise_for_status()
-            returned = len(response.json()[key])
-        points.append((returned, statistics.median(times)))
-    return points
+            returned[size] = len(response.json()[key])
+            if round_:
+                times[size].append(seconds)
+    return [(returned[size], statistics.median(times[size])) for size in sizes]
 
 
 def _sizes(total: int) -> list[int]:
@@ -128,7 +130,7 @@ def _sizes(total: int) -> list[int]:
 
 
 def calibrate(
-    credentials_path: pathlib.Path = CREDENTIALS, *, repeats: int = 5, log=print
+    credentials_path: pathlib.Path = CREDENTIALS, *, repeats: int = 9, log=print
 ) -> LatencyModel:
     """Time the development cloud's Nova and Glance listings and fit the model."""
     credentials = json.loads(credentials_path.read_text())
@@ -164,20 +166,21 @@ def calibrate(
         nova_per_item=nova_per_item,
         glance_fixed=glance_fixed,
         glance_per_item=glance_per_item,
-        source="calibrated %s against %s and %s (%d servers, %d images there)"
+        source="calibrated %s against %s and %s (%d servers, %d images there; load %.1f)"
         % (
             time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             NOVA,
             GLANCE,
             total_servers,
             total_images,
+            os.getloadavg()[0],
         ),
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--json", type=pathlib.Path, help="write the model here")
     args = parser.parse_args()
     model = calibrate(repeats=args.repeats)

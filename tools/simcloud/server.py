@@ -49,6 +49,18 @@ from tools.simcloud.latency import LatencyModel
 
 NOVA_MAX_MICROVERSION = "2.96"
 NOVA_MAX_LIMIT = 1000
+# servers.py index_query_v275 (all of Nova's list filters; the simulator applies some)
+NOVA_SERVER_FILTERS = frozenset(
+    (
+        "all_tenants access_ip_v4 access_ip_v6 auto_disk_config availability_zone "
+        "changes-before changes-since config_drive created_at deleted description "
+        "display_description display_name flavor host hostname image image_ref ip ip6 "
+        "kernel_id key_name launch_index launched_at limit locked locked_by marker name "
+        "node not-tags not-tags-any power_state progress project_id ramdisk_id "
+        "reservation_id root_device_name sort_dir sort_key status tags tags-any task_state "
+        "tenant_id terminated_at user_id uuid vm_state"
+    ).split()
+)
 GLANCE_DEFAULT_LIMIT = 25
 GLANCE_MAX_LIMIT = 1000
 _PROJECT_SEGMENT = re.compile(r"^[0-9a-f]{32}$|^sim-[a-z0-9-]+$")
@@ -190,11 +202,12 @@ class Simulator:
             raise ApiError(405, "the simulator is read-only (POST /_sim/changes changes it)")
         mv = _microversion(headers)
         if not parts:
-            return 200, {"version": self._nova_version(version_root)}, "nova", 0
+            body = {"version": self._nova_version(version_root)}
+            return 200, body, "nova", 0, "nova version"
         head = parts[0]
         if head == "servers":
             if len(parts) == 1 or parts[1:] == ["detail"]:
-                servers, more = self._server_page(query, project)
+                servers, more = self._server_page(query, project, mv)
                 detailed = parts[1:] == ["detail"]
                 body = {
                     "servers": [
@@ -269,9 +282,13 @@ class Simulator:
             ],
         }
 
-    def _server_page(self, query, project: str) -> tuple[list[int], bool]:
+    def _server_page(self, query, project: str, mv=(2, 1)) -> tuple[list[int], bool]:
         """Server indexes of one page (Nova's rules) and whether there may be more."""
         cloud = self.cloud
+        if mv >= (2, 75) and set(query) - NOVA_SERVER_FILTERS:
+            # Nova 2.75+: unknown query parameters are an error, not ignored
+            unknown = ", ".join(sorted(set(query) - NOVA_SERVER_FILTERS))
+            raise ApiError(400, "Additional properties are not allowed (%s)" % unknown)
         get = lambda key: query.get(key, [None])[-1]  # noqa: E731
         limit = min(int(get("limit") or NOVA_MAX_LIMIT), NOVA_MAX_LIMIT)
         if limit < 0:
@@ -286,6 +303,8 @@ class Simulator:
             wanted_project = cloud.project_index.get(project, -1)
         since = get("changes-since")
         since_time = data.parse_time(since) if since else None
+        before = get("changes-before")
+        before_time = data.parse_time(before) if before else None
         status = (get("status") or "").upper() or None
         image = get("image")
         flavor = get("flavor")
@@ -307,8 +326,11 @@ class Simulator:
                 if wanted_project is not None and cloud.project[index] != wanted_project:
                     continue
                 state = cloud.status[index]
-                if since_time is not None:
-                    if cloud.updated[index] < since_time:
+                if since_time is not None or before_time is not None:
+                    # Nova: changes-since/-before list deleted servers too (as DELETED)
+                    if since_time is not None and cloud.updated[index] < since_time:
+                        continue
+                    if before_time is not None and cloud.updated[index] > before_time:
                         continue
                 elif state == DELETED:
                     continue
