@@ -20,6 +20,15 @@ DEFAULTS = {
     # Compliance, Image Lifecycle), unless the user set Horizon's *Items Per Page*. Every
     # row is still assessed, counted and exported to CSV.
     "PATCH_DASHBOARD_PAGE_SIZE": 100,
+    # The admin's Patch Compliance is served from an index of the cloud kept in Horizon's
+    # cache (docs/scale.md): rebuilt in the background when older than this many seconds;
+    # 0 lists the whole cloud on every page view instead (the behaviour before the index).
+    "PATCH_DASHBOARD_INDEX_SECONDS": 0,
+    # How long the first view of a scope that has no index yet waits for its build before it
+    # shows the build's progress instead.
+    "PATCH_DASHBOARD_INDEX_WAIT": 2.0,
+    # Which of Django's CACHES holds the index (memcached: split into items under 1 MiB).
+    "PATCH_DASHBOARD_INDEX_CACHE": "default",
 }
 
 
@@ -38,3 +47,12 @@ def nova_page_size() -> int:
 
 def block_deprecated_launch() -> bool:
     return bool(get("PATCH_DASHBOARD_BLOCK_DEPRECATED_LAUNCH"))
+
+
+def index_seconds() -> float:
+    """Seconds an index is served before a rebuild starts; 0: no index (live listings)."""
+    return float(get("PATCH_DASHBOARD_INDEX_SECONDS"))
+
+
+def index_wait() -> float:
+    return float(get("PATCH_DASHBOARD_INDEX_WAIT"))

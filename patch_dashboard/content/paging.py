@@ -14,6 +14,7 @@ from horizon import tables
 from horizon.utils import functions as horizon_functions
 
 from patch_dashboard import conf
+from patch_dashboard.api import index as index_api
 
 SEARCHED_FIELDS = ("name", "family_label", "image_name", "project_name", "id")
 
@@ -95,14 +96,33 @@ class PagedView:
     _has_prev = False
     _has_more = False
 
-    def search(self, rows):
+    def search_terms(self) -> tuple[str, tuple[str, ...]]:
+        """The filter box's text and the fields it searches ("" when there is none)."""
         info = self.get_server_filter_info(self.request)
         needle = ((info or {}).get("value") or "").strip()
+        field = (info or {}).get("field") or "any"
+        return needle, SEARCHED_FIELDS if field not in SEARCHED_FIELDS else (field,)
+
+    def search(self, rows):
+        needle, fields = self.search_terms()
         if not needle:
             return rows
-        field = (info or {}).get("field") or "any"
-        fields = SEARCHED_FIELDS if field not in SEARCHED_FIELDS else (field,)
         return [row for row in rows if matches(row, needle, fields)]
+
+    def paginate_index(self, index, positions):
+        """One page of an index's rows at ``positions`` (searched first), as ``paginate``
+        pages a list: the same markers, the same Prev/Next."""
+        needle, fields = self.search_terms()
+        if needle:
+            positions = index.search(positions, needle, fields)
+        page, self._has_prev, self._has_more = index_api.page_of(
+            index,
+            positions,
+            marker=self.request.GET.get("marker"),
+            prev_marker=self.request.GET.get("prev_marker"),
+            size=page_size(self.request),
+        )
+        return index.rows_at(page)
 
     def paginate(self, rows):
         rows = self.search(rows)

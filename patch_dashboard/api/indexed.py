@@ -1,0 +1,200 @@
+"""Pages served from a scope's index instead of a listing of the whole scope (issue 13).
+
+A page asks :func:`serve` for its scope's index: the cloud-wide one for the admin panels, the
+project's for the project panels (the scope comes from the view, never from the URL, so a
+member's request cannot name the cloud-wide index). What it gets:
+
+- the last index, when there is one; when it is older than ``PATCH_DASHBOARD_INDEX_SECONDS``
+  (or the user asked for a refresh) a rebuild starts in the background and the page still
+  shows the last index, with its age;
+- on a cold scope, the build starts; the page waits for it up to
+  ``PATCH_DASHBOARD_INDEX_WAIT`` seconds (a small cloud fills the page at once), else shows
+  the build's progress and fills in when it is done;
+- when the cache itself fails, ``unavailable``: the page lists the scope live, as it did
+  before there was an index, and says so.
+
+A build runs with the token of the user whose request started it (the requesting admin for
+the cloud-wide index, a member for a project index): no stored credential. One build per
+scope at a time across every Horizon worker (the cache's lock); a failed build keeps the last
+index and records the error, which the page shows beside the index's age.
+"""
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from django.conf import settings
+from django.core.cache import caches
+from django.utils.translation import gettext_lazy as _
+from openstack_dashboard import api
+from openstack_dashboard.api.rest import utils as rest_utils
+
+from patch_dashboard import conf
+from patch_dashboard.api import instance_rows, inventory
+from patch_dashboard.api.index import Index, IndexGone, write_index
+from patch_dashboard.api.index_store import IndexStore, scope_key
+
+LOG = logging.getLogger(__name__)
+
+CACHE_DOWN = _(
+    "The dashboard's cache is not available: this page lists the whole cloud on every visit, "
+    "which is slow in a large cloud."
+)
+# The lock outlives a build that died with its worker, not a build that is still running.
+LOCK_SECONDS = 900
+
+_threads: dict[str, threading.Thread] = {}
+_threads_lock = threading.Lock()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Served:
+    """What a page gets: the index (None while a cold scope is being built), whether a build
+    is running, its progress, the last build's error, or ``unavailable`` (cache down)."""
+
+    index: Index | None = None
+    building: bool = False
+    progress: dict | None = None
+    error: str | None = None
+    unavailable: bool = False
+
+    @property
+    def age_seconds(self) -> int | None:
+        if self.index is None:
+            return None
+        return max(0, int((utcnow() - self.index.meta.built_at).total_seconds()))
+
+
+def scope_of(request, *, all_projects: bool) -> str:
+    return "cloud" if all_projects else "project:%s" % request.user.project_id
+
+
+def store_for(request, scope: str) -> IndexStore:
+    """The scope's store in the configured cache; keys name Keystone and the region."""
+    keystone = getattr(request.user, "endpoint", None) or getattr(
+        settings, "OPENSTACK_KEYSTONE_URL", ""
+    )
+    region = getattr(request.user, "services_region", None) or ""
+    return IndexStore(
+        caches[conf.get("PATCH_DASHBOARD_INDEX_CACHE")], scope_key(keystone, region, scope)
+    )
+
+
+def _project_names(request, all_projects: bool) -> dict[str, str]:
+    if not all_projects:
+        return {request.user.project_id: request.user.project_name}
+    projects, _more = api.keystone.tenant_list(request)
+    return {project.id: project.name for project in projects}
+
+
+def build(request, store: IndexStore, scope: str, *, all_projects: bool) -> bool:
+    """List the scope (one listing per service, the user's token), assess it and store the
+    index; False when another worker is building it. A failure keeps the last index and
+    records the error in the scope's status item."""
+    with store.lock("build", timeout=LOCK_SECONDS) as held:
+        if not held:
+            return False
+        started = utcnow()
+        store.write("status", {"started_at": started, "error": None})
+        try:
+            loaded = inventory.load(request, flavors=True, all_projects=all_projects, strict=True)
+            names = _project_names(request, all_projects)
+            rows = instance_rows.instance_rows(loaded.assessment, project_names=names)
+            write_index(
+                store,
+                scope=scope,
+                rows=rows,
+                compliance=loaded.assessment.compliance,
+                built_at=started,
+                servers=len(loaded.servers or ()),
+                images=len(loaded.images or ()),
+                complete=loaded.complete,
+            )
+            store.write("status", {"finished_at": utcnow(), "error": None})
+        except Exception as error:
+            LOG.warning("patch_dashboard: building the index of %s failed: %s", scope, error)
+            # Our own messages (a failed service call, a failed assessment) name what failed;
+            # anything else is logged, not shown.
+            message = str(error) if isinstance(error, rest_utils.AjaxError) else ""
+            store.write("status", {"finished_at": utcnow(), "error": message, "failed": True})
+        return True
+
+
+def start(request, store: IndexStore, scope: str, *, all_projects: bool) -> threading.Thread:
+    """The build of ``scope`` in this worker, started unless one is running already."""
+    with _threads_lock:
+        running = _threads.get(store.key)
+        if running is not None and running.is_alive():
+            return running
+        thread = threading.Thread(
+            target=build,
+            args=(request, store, scope),
+            kwargs={"all_projects": all_projects},
+            name="patch-dashboard-index-%s" % scope,
+            daemon=True,
+        )
+        _threads[store.key] = thread
+        thread.start()
+        return thread
+
+
+def _open(store: IndexStore) -> Index | None:
+    """The scope's last index, or None (never built, or an item of it evicted)."""
+    index = Index.open(store)
+    if index is None:
+        return None
+    try:
+        index.figures()
+    except IndexGone:
+        return None
+    return index
+
+
+def serve(request, *, all_projects: bool, refresh: bool = False) -> Served:
+    """The scope's index as a page should show it (see the module's docstring)."""
+    scope = scope_of(request, all_projects=all_projects)
+    try:
+        store = store_for(request, scope)
+        index = _open(store)
+        if index is None or refresh or _older_than_interval(index):
+            thread = start(request, store, scope, all_projects=all_projects)
+            if index is None:
+                thread.join(conf.index_wait())
+                index = _open(store)
+        status = store.read("status") or {}
+    except Exception as error:
+        LOG.warning("patch_dashboard: the index cache is not available: %s", error)
+        return Served(unavailable=True)
+    building = "started_at" in status and "finished_at" not in status
+    return Served(
+        index=index,
+        building=building,
+        progress=status if building else None,
+        error=status.get("error") if status.get("failed") else None,
+    )
+
+
+def _older_than_interval(index: Index) -> bool:
+    age = (utcnow() - index.meta.built_at).total_seconds()
+    return age >= conf.index_seconds()
+
+
+def status_context(served: Served | None) -> dict | None:
+    """What the page's "as of" line shows: None for a page listed live."""
+    if served is None:
+        return None
+    index = served.index
+    return {
+        "built_at": index.meta.built_at if index is not None else None,
+        "age_seconds": served.age_seconds,
+        "building": served.building or index is None,
+        "cold": index is None,
+        "servers": index.meta.servers if index is not None else None,
+        "failed": served.error is not None,
+        "error": served.error,
+    }
