@@ -4,10 +4,11 @@ development cloud, in Horizon's default and material themes.
 axe-core comes from npm (package.json, installed into node_modules/ by `npm ci`, the Makefile's
 $(NODE_STAMP) rule that `make test` runs before this tier). It is injected into each page as
 a person sees it, once the page is drawn: Image Patch Status, an image's page and Outdated
-Instances (a member); Patch Compliance, Image Lifecycle and its Deprecate and Edit Patch
-Metadata dialogs (the admin); the Launch Instance wizard's Source step (with the warning about
-a superseded build shown) and Flavor step (with the recommended flavor marked). Rules: axe's
-wcag2a, wcag2aa, wcag21a and wcag21aa tags.
+Instances (a member); Patch Compliance, Image Lifecycle and its Deprecate, Mark Obsolete and
+Edit Patch Metadata dialogs (the admin); the Launch Instance wizard's Source step (with the
+warning about a superseded build shown) and Flavor step (with the recommended flavor marked).
+Rules: axe's wcag2a, wcag2aa, wcag21a and wcag21aa tags. Every plugin badge on a page is also
+measured as drawn (text and background colour): at least 4.5:1.
 
 Which violations count. A node axe reports is the plugin's when it is inside what the plugin
 renders, found from the markup the plugin's own templates, cells and directives produce:
@@ -263,9 +264,12 @@ def open_dialog(browser, row_id, action):
     if not link.is_displayed():
         row.find_element(By.CSS_SELECTOR, ".actions_column .dropdown-toggle").click()
     link.click()
-    modal = (
-        "#%s_modal" % {"deprecate": "deprecate_image", "patch_metadata": "patch_metadata"}[action]
-    )
+    dialogs = {
+        "deprecate": "deprecate_image",
+        "obsolete": "obsolete_image",
+        "patch_metadata": "patch_metadata",
+    }
+    modal = "#%s_modal" % dialogs[action]
     wait_for(browser, modal + " .modal-footer")
     WebDriverWait(browser, WAIT).until(
         lambda d: (
@@ -290,6 +294,13 @@ PAGES = [
         "/admin/image_lifecycle/",
         "#image_lifecycle",
         ("ubuntu-2404-prev", "deprecate"),
+    ),
+    (
+        "admin",
+        "image-lifecycle-obsolete",
+        "/admin/image_lifecycle/",
+        "#image_lifecycle",
+        ("ubuntu-2404-old", "obsolete"),
     ),
     (
         "admin",
@@ -329,6 +340,7 @@ def test_plugin_page_has_no_axe_violation(
         open_dialog(browser, cloud["images"][label], action)
     plugin = audit(theme, "%s (%s theme)" % (page, theme))
     shown = badges(browser)
+    print("   badges: %s" % json.dumps(shown, sort_keys=True))
     if page == "image-patch-status":
         # The summary shows a badge of every state the seed holds, each readable.
         assert {"current", "superseded", "stale", "deprecated", "obsolete"} <= set(shown), shown
