@@ -344,3 +344,19 @@ def fit_texts(image: ImageRecord, flavor: FlavorRecord) -> list[dict[str, str]]:
         )
         met("unrestricted", ",".join(free), text % {"keys": ", ".join(free)})
     return why
+
+
+# ---------------------------------------------------------------- spreadsheets
+
+# A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """The cell's text, with a leading quote where a spreadsheet would run it as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

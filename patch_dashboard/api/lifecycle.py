@@ -31,14 +31,10 @@ from openstack_dashboard.contrib.developer.profiler import api as profiler
 
 from patch_dashboard.api.images import image_payload
 from patch_dashboard.lifecycle import ImageRecord, parse_image
-from patch_dashboard.lifecycle.actions import PropertyPatch
+from patch_dashboard.lifecycle.actions import RECORD_SALT, PropertyPatch
 
 JSON_PATCH = "application/openstack-images-v2.1-json-patch"
 LOG = logging.getLogger(__name__)
-
-# Restore acts only on records this deployment signed (see lifecycle/actions.py); the salt
-# keeps these signatures apart from every other use of SECRET_KEY.
-RECORD_SALT = "patch_dashboard.lifecycle.applied-record"
 
 LOCK_TTL = 60  # seconds a write may hold the lock; a dead worker's lock expires after it
 LOCK_WAIT = 30  # seconds a save waits for another save of the same image
@@ -47,7 +43,9 @@ LOCK_WAIT = 30  # seconds a save waits for another save of the same image
 def record_signer() -> signing.Signer:
     """Signs and checks ``patch_dashboard_applied`` with Horizon's ``SECRET_KEY`` (and
     ``SECRET_KEY_FALLBACKS`` while a key is rotated): every Horizon server of a deployment
-    shares it, so a record written by one is honoured by all, and by nobody else."""
+    shares it, so a record written by one is honoured by all, and by nobody else. Restore
+    acts only on records this deployment signed (see lifecycle/actions.py); the salt keeps
+    these signatures apart from every other use of SECRET_KEY."""
     return signing.Signer(salt=RECORD_SALT)
 
 

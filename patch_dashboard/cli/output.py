@@ -4,7 +4,7 @@ Names, reasons and every other property are written by someone untrusted (docs/s
 For a terminal (``table``, ``value``, ``shell``) control and format characters are shown as
 U+FFFD, so no value can move the cursor, recolour the screen or reverse the text around it.
 ``csv`` also neutralises a leading formula character exactly as the dashboard's CSV export
-does (:func:`patch_dashboard.content.export.safe_cell`). ``json`` and ``yaml`` keep values
+does (:func:`patch_dashboard.wording.safe_cell`). ``json`` and ``yaml`` keep values
 as they are: they are escaped by their format and read by programs.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 from cliff.columns import FormattableColumn
 from osc_lib.command import command
 
-from patch_dashboard.content.export import safe_cell
+from patch_dashboard.wording import safe_cell
 
 TERMINAL_FORMATS = frozenset({"table", "value", "shell"})
 SPREADSHEET_FORMATS = frozenset({"csv"})

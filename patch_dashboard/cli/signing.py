@@ -17,10 +17,8 @@ import os
 from pathlib import Path
 
 from patch_dashboard.cli import text
+from patch_dashboard.lifecycle.actions import RECORD_SALT
 
-# The salt of patch_dashboard.api.lifecycle.RECORD_SALT (that module imports Horizon; the
-# unit tests check the two are equal).
-RECORD_SALT = "patch_dashboard.lifecycle.applied-record"
 KEY_VARIABLE = "PATCH_DASHBOARD_SIGNING_KEY"
 KEY_FILE_VARIABLE = "PATCH_DASHBOARD_SIGNING_KEY_FILE"
 

@@ -5,8 +5,7 @@ import csv
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-# A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from patch_dashboard.wording import safe_cell
 
 COLUMNS = (
     ("project_name", _("Project")),
@@ -25,16 +24,6 @@ COLUMNS = (
     ("days_behind", _("Days behind")),
     ("builds_behind", _("Builds behind")),
 )
-
-
-def safe_cell(value) -> str:
-    """The cell's text, with a leading quote where a spreadsheet would run it as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def instances_csv(rows, *, filename: str) -> HttpResponse:

@@ -54,6 +54,9 @@ DEPRECATION_KEYS = (
     "deprecated_by",
 )
 APPLIED_KEY = "patch_dashboard_applied"
+# The salt of the record's signature (Django's Signer, keyed by Horizon's SECRET_KEY): the
+# dashboard and the CLI sign and verify records with it.
+RECORD_SALT = "patch_dashboard.lifecycle.applied-record"
 HIDDEN_KEY = "os_hidden"  # Glance's own attribute: a boolean, not a string
 # Keys "Edit patch metadata" may write (SCS scs-0102 and osism's family name).
 METADATA_KEYS = (

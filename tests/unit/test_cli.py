@@ -488,12 +488,6 @@ def test_deprecate_sends_the_cores_plan_signed_as_the_dashboard_signs(key_file):
         )
 
 
-def test_the_salt_is_the_dashboards():
-    from patch_dashboard.api.lifecycle import RECORD_SALT
-
-    assert signing.RECORD_SALT == RECORD_SALT
-
-
 def test_deprecate_then_restore_leaves_every_property_as_before(key_file):
     connection = make_connection()
     before = copy.deepcopy(connection.image.images["img-old"])

@@ -1,11 +1,11 @@
-"""Imports run one way: core <- wording <- api <- panels and REST views.
+"""Imports run one way: core <- wording <- api <- panels, REST views and the CLI.
 
 ``patch_dashboard.lifecycle`` (the core, no Django) imports nothing else of the plugin;
 ``wording`` (texts for the core's enums) imports only the core; ``api`` (every OpenStack
-call, the loader) imports the core, the wording and the settings; the panels (``content``)
-and the JSON views (``api/rest``, where Horizon keeps them) import any of those but never
-one another. Read from the source (every ``import`` statement, at any depth of the module),
-so that an import inside a function counts as well.
+call, the loader) imports the core, the wording and the settings; the panels (``content``),
+the JSON views (``api/rest``, where Horizon keeps them) and the ``openstack`` CLI plugin
+(``cli``) import any of those but never one another. Read from the source (every ``import``
+statement, at any depth of the module), so that an import inside a function counts as well.
 """
 
 from __future__ import annotations
@@ -24,11 +24,12 @@ LAYERS = (
     ("settings", ("patch_dashboard.conf",)),
     ("wording", ("patch_dashboard.wording",)),
     ("api", ("patch_dashboard.api",)),
-    ("views", ("patch_dashboard.api.rest", "patch_dashboard.content")),
+    ("views", ("patch_dashboard.api.rest", "patch_dashboard.content", "patch_dashboard.cli")),
     ("plugin", ("patch_dashboard",)),  # apps.py, the package itself, enabled/
 )
-# Inside the top layer: the JSON views and the panels do not lean on each other.
-APART = (("patch_dashboard.api.rest", "patch_dashboard.content"),)
+# Inside the top layer: the JSON views, the panels and the openstack CLI plugin do not lean
+# on each other.
+APART = (("patch_dashboard.api.rest", "patch_dashboard.content", "patch_dashboard.cli"),)
 
 
 def _within(module: str, prefix: str) -> bool:
@@ -91,7 +92,7 @@ def violations(importer: str, targets: set[str]) -> list[str]:
             wrong.append(f"{importer} imports {target} (a higher layer)")
         mine, theirs = _group(importer), _group(target)
         if mine and theirs and mine != theirs and layer_of(target) == layer_of(importer):
-            wrong.append(f"{importer} imports {target} (the panels and REST views stay apart)")
+            wrong.append(f"{importer} imports {target} (the panels, REST views and CLI stay apart)")
     return wrong
 
 
@@ -120,6 +121,8 @@ def test_imports_run_one_way() -> None:
         ("patch_dashboard.api.images", "patch_dashboard.api.rest"),
         ("patch_dashboard.wording", "patch_dashboard.api.compute"),
         ("patch_dashboard.lifecycle.assess", "patch_dashboard.wording"),
+        ("patch_dashboard.cli.output", "patch_dashboard.content.export"),
+        ("patch_dashboard.api.instance_rows", "patch_dashboard.cli.cloud"),
     ],
 )
 def test_an_import_against_the_direction_is_caught(importer: str, target: str) -> None:
@@ -133,6 +136,7 @@ def test_an_import_against_the_direction_is_caught(importer: str, target: str) -
         ("patch_dashboard.content.outdated_instances.tables", "patch_dashboard.api.compute"),
         ("patch_dashboard.api.instance_rows", "patch_dashboard.wording"),
         ("patch_dashboard.wording", "patch_dashboard.lifecycle"),
+        ("patch_dashboard.cli.servers", "patch_dashboard.api.instance_rows"),
     ],
 )
 def test_an_import_along_the_direction_is_allowed(importer: str, target: str) -> None:

@@ -40,8 +40,8 @@ from openstack_dashboard.test.test_data.glance_data import APIResourceV2
 from openstack_dashboard.utils import futurist_utils
 
 from patch_dashboard.api.images import image_payload
-from patch_dashboard.content.export import FORMULA_STARTS
 from patch_dashboard.lifecycle import parse_image
+from patch_dashboard.wording import FORMULA_STARTS
 from tests.views import data
 from tests.views.helpers import AdminTestCase, TestCase
 
