@@ -67,8 +67,9 @@ class ScaleResult:
     who: dict[str, str] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
     incremental: list[dict] = field(default_factory=list)  # see incremental_listing()
-    stats: dict = field(default_factory=dict)  # the simulator's /_sim/stats at the end
+    stats: dict = field(default_factory=dict)  # the simulator's /_sim/stats after the pages
     registered_seconds: float = 0.0  # how long SimRegion was in the catalog
+    peak_rss_mib: float = 0.0  # the simulator's, at the end (after the incremental listings)
 
     def medians(self) -> dict[str, float]:
         return {label: median(times) for label, times in self.times.items()}
@@ -137,6 +138,24 @@ def _switch(session: requests.Session, horizon_url: str, path: str) -> None:
     response = session.get(horizon_url + path, timeout=TIMEOUT, allow_redirects=False)
     if response.status_code != 302:
         raise RuntimeError("%s answered %s, not 302" % (path, response.status_code))
+
+
+def _get(session: requests.Session, url: str) -> tuple[requests.Response, float]:
+    """GET and its seconds; once more after a dropped connection: the shared cloud's Horizon
+    may be restarted by someone else (cloud.sh restart-horizon); its sessions live in
+    memcached and survive."""
+    for attempt in (1, 2):
+        started = time.perf_counter()
+        try:
+            response = session.get(url, timeout=TIMEOUT)
+        except requests.ConnectionError as error:
+            if attempt == 2:
+                raise
+            log("%s: %s; again in 10 s" % (url, error))
+            time.sleep(10)
+            continue
+        return response, time.perf_counter() - started
+    raise AssertionError("unreachable")
 
 
 def sessions_in_simregion(
@@ -215,9 +234,7 @@ def measure(
             for attempt in range(repeats + 1):  # round 0 warms Horizon's workers and caches
                 for label, who, url in pages:
                     simulator.reset_stats()
-                    started = time.perf_counter()
-                    response = sessions[who].get(horizon + url, timeout=TIMEOUT)
-                    seconds = time.perf_counter() - started
+                    response, seconds = _get(sessions[who], horizon + url)
                     if response.status_code != 200 or "/auth/login" in response.url:
                         raise RuntimeError(
                             "%s answered %s: %s" % (url, response.status_code, response.text[:300])
@@ -233,9 +250,10 @@ def measure(
                     result.items[label] = stats["items"]
                     if attempt:
                         result.times.setdefault(label, []).append(seconds)
+            result.stats = simulator.stats()  # the cloud as the pages saw it
             if incremental:
                 result.incremental = incremental_listing(simulator, admin_project, incremental)
-            result.stats = simulator.stats()
+            result.peak_rss_mib = simulator.stats()["max_rss_mib"]
     finally:
         for session in sessions.values():
             session.close()
@@ -325,7 +343,7 @@ def section(result: ScaleResult) -> tuple[list[str], list[str]]:
             result.stats.get("big_project", {}).get("servers", 0),
             result.latency.describe(),
             result.simulator.get("rss_mib", 0),
-            result.stats.get("max_rss_mib", 0),
+            result.peak_rss_mib,
             max((len(times) for times in result.times.values()), default=0),
         ),
         "| page | URL | scope | median s | vs stock | API requests of one view |",
@@ -376,7 +394,7 @@ def report(result: ScaleResult) -> str:
             result.stats.get("images", 0),
             result.stats.get("projects", 0),
             result.simulator.get("rss_mib", 0),
-            result.stats.get("max_rss_mib", 0),
+            result.peak_rss_mib,
         ),
         "SimRegion registered for %.1f s" % result.registered_seconds,
     ]

@@ -238,3 +238,28 @@ def test_pages_are_delayed_by_the_latency_model():
         assert time.perf_counter() - started >= 0.05 + 0.2
     finally:
         server.close()
+
+
+def test_bench_section_compares_each_page_with_the_stock_page_of_its_scope():
+    from tools.bench_scale import ScaleResult, section
+
+    result = ScaleResult(latency=LatencyModel())
+    for label, who, seconds in (
+        ("Horizon admin Instances", "admin", 2.0),
+        ("Horizon project Instances", "big", 1.0),
+        ("Patch Compliance", "admin", 1.0),
+        ("Outdated Instances", "big", 1.5),
+    ):
+        result.times[label] = [seconds]
+        result.who[label] = who
+        result.urls[label] = "/x/"
+        result.requests[label] = {"nova servers/detail": 1}
+    lines, summary = section(result)
+    assert summary == [
+        "simulated cloud Patch Compliance within 1.0x stock Instances: PASS (0.50x)",
+        "simulated cloud Outdated Instances within 1.0x stock Instances: FAIL (1.50x)",
+    ]
+    assert any(
+        "| Patch Compliance | `/x/` | admin, all projects | 1.000 | 0.50x |" in line
+        for line in lines
+    )
