@@ -203,7 +203,7 @@ def material_css(cloud):
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    css = done.stdout
+    css = done.stdout.lstrip("\ufeff")  # libsass's BOM would void the leading @import
     # Material's own colour and the plugin's badges are in it: it is the theme compiled.
     assert "#00897b" in css.lower() and ".patch-state" in css, css[:500]
     return css
