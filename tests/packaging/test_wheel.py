@@ -1,5 +1,6 @@
 """The wheel carries the code, the enabled files, templates and static files."""
 
+import configparser
 import pathlib
 import subprocess
 import sys
@@ -13,7 +14,7 @@ CHECKOUT = pathlib.Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def wheel_names(tmp_path_factory):
+def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [
@@ -31,7 +32,12 @@ def wheel_names(tmp_path_factory):
         check=True,
         cwd=out,
     )
-    (wheel,) = out.glob("patch_dashboard-*.whl")
+    (built,) = out.glob("patch_dashboard-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def wheel_names(wheel):
     with zipfile.ZipFile(wheel) as archive:
         return set(archive.namelist())
 
@@ -76,3 +82,29 @@ def test_wheel_has_compiled_catalogs(wheel_names):
     for domain in ("django", "djangojs"):
         assert f"patch_dashboard/locale/de/LC_MESSAGES/{domain}.mo" in catalogs
     assert {p for p in catalogs if p.endswith((".mo", ".po"))} <= wheel_names
+
+
+def test_wheel_declares_the_openstack_cli_commands(wheel, wheel_names):
+    """`pip install patch-dashboard[cli]` gives `openstack image patch list` and the rest:
+    osc-lib finds the plugin and its commands through these entry points."""
+    parser = configparser.ConfigParser(delimiters=("=",))
+    parser.optionxform = str  # keep the case of names
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt")]
+        parser.read_string(archive.read(name).decode())
+        metadata = archive.read(name.replace("entry_points.txt", "METADATA")).decode()
+    assert parser["openstack.cli.extension"]["patch"].strip() == "patch_dashboard.cli.plugin"
+    assert set(parser["openstack.image.v2"]) == {
+        "image_patch_list",
+        "image_patch_show",
+        "image_deprecate",
+        "image_obsolete",
+        "image_restore",
+    }
+    assert set(parser["openstack.compute.v2"]) == {"server_outdated_list"}
+    for group in ("openstack.image.v2", "openstack.compute.v2"):
+        for target in parser[group].values():
+            module, _, attribute = target.strip().partition(":")
+            assert attribute and module.startswith("patch_dashboard.cli."), target
+            assert module.replace(".", "/") + ".py" in wheel_names
+    assert "Provides-Extra: cli" in metadata
