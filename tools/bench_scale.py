@@ -8,15 +8,19 @@ What one run does:
    servers, 5,000 images, 1,000 projects; sim-big's 2,000 servers under the Keystone id) in a
    process of its own on a free loopback port.
 3. Registers region ``SimRegion`` (compute and image endpoints at the simulator) for as long as
-   two Horizon logins take (admin; admin switched to sim-big), and removes it: the sessions
-   keep the catalog they logged in with. Then switches both to SimRegion the way Horizon's
-   region menu does (``/auth/switch_services_region/SimRegion/``).
+   two Horizon logins and project switches take (admin in the admin project; admin in
+   sim-big), about a second, and removes it: the sessions keep the catalog they logged in
+   with. Then switches both to SimRegion the way Horizon's region menu does
+   (``/auth/switch_services_region/SimRegion/``).
 4. Times each page (one warm-up round, then ``repeats`` rounds, interleaved) and prints the
    medians, with the simulator's request counts and memory. Every page must answer 200 and
    have asked the simulator (its request counts), or the run fails; the simulated servers it
    shows (``-vm-`` in their names) are counted.
+5. Makes 0, 100 and 1,000 changes in the simulator and after each lists what changed the way
+   an incremental refresh would (:func:`incremental_listing`): requests, rows, seconds.
 
     python -m tools.bench_scale                      # the stock Instances pages
+    python -m tools.bench_scale --plugin             # and the plugin's four pages
     python -m tools.bench_scale --url admin=/admin/patch_compliance/ --repeats 5
 
 Project sim-big, the region and the simulator process are removed in ``finally`` blocks.
@@ -48,6 +52,16 @@ REGION = sim_keystone.REGION
 STOCK_PAGES = [
     ("Horizon admin Instances (100,000)", "admin", "/admin/instances/"),
     ("Horizon project Instances (sim-big, 2,000)", "big", "/project/instances/"),
+]
+# The plugin's pages (issue 13 measures them against the stock ones). Until the index of
+# issue 13 lands they list the whole scope per view: at the calibrated latency the admin ones
+# would take longer than Horizon's gunicorn timeout (120 s) on 100,000 servers (100 Nova pages
+# of 1,000 at ~5-10 ms a server), so they are not in the default run (--plugin adds them).
+PLUGIN_PAGES = [
+    ("Patch Compliance (admin)", "admin", "/admin/patch_compliance/"),
+    ("Image Lifecycle (admin)", "admin", "/admin/image_lifecycle/"),
+    ("Outdated Instances (sim-big)", "big", "/project/outdated_instances/"),
+    ("Image Patch Status (sim-big)", "big", "/project/image_patch_status/"),
 ]
 SIM_ROW = re.compile(r"-vm-\d{6}")
 TIMEOUT = 300
@@ -424,12 +438,13 @@ def main() -> None:
         metavar="WHO=PATH",
         help="a page to time besides the stock ones; WHO is admin or big",
     )
+    parser.add_argument("--plugin", action="store_true", help="the plugin's pages too")
     parser.add_argument("--changes", type=int, default=0)
     parser.add_argument(
         "--incremental", default="0,100,1000", help="changes-since listings after N changes"
     )
     args = parser.parse_args()
-    pages = list(STOCK_PAGES)
+    pages = STOCK_PAGES + (PLUGIN_PAGES if args.plugin else [])
     for item in args.url:
         who, _, path = item.partition("=")
         pages.append(("%s %s" % (path, who), who, path))
