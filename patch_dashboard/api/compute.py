@@ -8,6 +8,7 @@ from openstack_dashboard.api import base
 from openstack_dashboard.contrib.developer.profiler import api as profiler
 
 from patch_dashboard import conf
+from patch_dashboard.api import epoch
 from patch_dashboard.lifecycle import FlavorRecord, ServerRecord, parse_flavor, parse_server
 
 
@@ -84,12 +85,29 @@ def list_flavors(request) -> list[FlavorRecord]:
     """Flavors the project can use: public ones and private ones shared with it.
 
     Nova (microversion >= 2.61) returns extra specs in the list itself; they are not fetched
-    one flavor at a time.
+    one flavor at a time, except where the list has none (below).
     """
-    return [parse_flavor(_payload(flavor)) for flavor in api.nova.flavor_list(request, None)]
+    return [
+        parse_flavor(_with_extra_specs(request, flavor, _payload(flavor)))
+        for flavor in api.nova.flavor_list(request, None)
+    ]
+
+
+def _with_extra_specs(request, flavor: Any, payload: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The flavor with its extra specs. Horizon 25 (2025.1) lists flavors through novaclient
+    at microversion 2.0, which carries no ``extra_specs`` at all (not even empty ones): they
+    are asked for one flavor at a time, as Horizon's own launch wizard does there, rather than
+    read as "no restriction" (docs/releases.md)."""
+    if "extra_specs" in payload:
+        return payload
+    extra_specs = api.nova.flavor_get_extras(request, flavor.id, raw=True, flavor=flavor)
+    return {**payload, "extra_specs": extra_specs}
 
 
 @profiler.trace
 def rebuild_server(request, server_id: str, image_id: str) -> None:
     """Rebuild one server from ``image_id`` (its root disk is replaced), with the user's token."""
-    api.nova.server_rebuild(request, server_id, image_id)
+    try:
+        api.nova.server_rebuild(request, server_id, image_id)
+    finally:
+        epoch.bump(request)

@@ -45,6 +45,7 @@ class IndexMeta:
     complete: bool  # every service answered: the figures hold
     chunks: int
     sizes: Mapping[str, Written] = field(default_factory=dict)  # item -> what was stored
+    epoch: str | None = None  # the cloud's write epoch when the build began (api/epoch.py)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ def write_index(
     servers: int,
     images: int,
     complete: bool,
+    epoch: str | None = None,
     timeout: int | None = None,
 ) -> IndexMeta:
     """Store a new generation of the index and switch readers to it; returns its meta."""
@@ -106,6 +108,7 @@ def write_index(
         complete=complete,
         chunks=sum(1 for name in items if name.startswith("rows:")),
         sizes=sizes,
+        epoch=epoch,
     )
     store.write("meta", meta, timeout=timeout)
     return meta

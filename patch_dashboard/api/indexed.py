@@ -5,8 +5,9 @@ project's for the project panels (the scope comes from the view, never from the 
 member's request cannot name the cloud-wide index). What it gets:
 
 - the last index, when there is one; when it is older than ``PATCH_DASHBOARD_INDEX_SECONDS``
-  (or the user asked for a refresh) a rebuild starts in the background and the page still
-  shows the last index, with its age;
+  a rebuild starts in the background and the page still shows the last index, with its age;
+  when the user asked for a refresh, or wrote through the plugin since it was built
+  (:mod:`patch_dashboard.api.epoch`), the page waits for the rebuild as for a cold scope;
 - on a cold scope, the build starts; the page waits for it up to
   ``PATCH_DASHBOARD_INDEX_WAIT`` seconds (a small cloud fills the page at once), else shows
   the build's progress and fills in when it is done;
@@ -24,14 +25,12 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from django.conf import settings
-from django.core.cache import caches
 from django.utils.translation import gettext_lazy as _
 from openstack_dashboard import api
 from openstack_dashboard.api.rest import utils as rest_utils
 
 from patch_dashboard import conf
-from patch_dashboard.api import instance_rows, inventory
+from patch_dashboard.api import epoch, instance_rows, inventory
 from patch_dashboard.api.index import Index, IndexGone, write_index
 from patch_dashboard.api.index_store import IndexStore, scope_key
 
@@ -76,13 +75,7 @@ def scope_of(request, *, all_projects: bool) -> str:
 
 def store_for(request, scope: str) -> IndexStore:
     """The scope's store in the configured cache; keys name Keystone and the region."""
-    keystone = getattr(request.user, "endpoint", None) or getattr(
-        settings, "OPENSTACK_KEYSTONE_URL", ""
-    )
-    region = getattr(request.user, "services_region", None) or ""
-    return IndexStore(
-        caches[conf.get("PATCH_DASHBOARD_INDEX_CACHE")], scope_key(keystone, region, scope)
-    )
+    return IndexStore(epoch.index_cache(), scope_key(*epoch.cloud_of(request), scope))
 
 
 def _project_names(request, all_projects: bool) -> dict[str, str]:
@@ -100,6 +93,7 @@ def build(request, store: IndexStore, scope: str, *, all_projects: bool) -> bool
         if not held:
             return False
         started = utcnow()
+        at_epoch = epoch.current(request)  # writes after this point make the index stale
         store.write("status", {"started_at": started, "error": None})
         try:
             loaded = inventory.load(request, flavors=True, all_projects=all_projects, strict=True)
@@ -114,6 +108,7 @@ def build(request, store: IndexStore, scope: str, *, all_projects: bool) -> bool
                 servers=len(loaded.servers or ()),
                 images=len(loaded.images or ()),
                 complete=loaded.complete,
+                epoch=at_epoch,
             )
             store.write("status", {"finished_at": utcnow(), "error": None})
         except Exception as error:
@@ -161,11 +156,14 @@ def serve(request, *, all_projects: bool, refresh: bool = False) -> Served:
     try:
         store = store_for(request, scope)
         index = _open(store)
-        if index is None or refresh or _older_than_interval(index):
+        # Cold, asked for, or written to through the plugin since: worth a short wait, so
+        # the user sees the result at once when the build is quick.
+        urgent = index is None or refresh or index.meta.epoch != epoch.current(request)
+        if urgent or _older_than_interval(index):
             thread = start(request, store, scope, all_projects=all_projects)
-            if index is None:
+            if urgent:
                 thread.join(conf.index_wait())
-                index = _open(store)
+                index = _open(store) or index
         status = store.read("status") or {}
     except Exception as error:
         LOG.warning("patch_dashboard: the index cache is not available: %s", error)

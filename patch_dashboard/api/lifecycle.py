@@ -29,6 +29,7 @@ from django.core.cache import cache
 from openstack_dashboard import api
 from openstack_dashboard.contrib.developer.profiler import api as profiler
 
+from patch_dashboard.api import epoch
 from patch_dashboard.api.images import image_payload
 from patch_dashboard.lifecycle import ImageRecord, parse_image
 from patch_dashboard.lifecycle.actions import RECORD_SALT, PropertyPatch
@@ -109,11 +110,14 @@ def patch_properties(request, image_id: str, operations: list[dict]) -> None:
     if not operations:
         return
     client = api.glance.glanceclient(request)
-    client.http_client.patch(
-        "/v2/images/%s" % image_id,
-        headers={"Content-Type": JSON_PATCH},
-        data=json.dumps(operations),
-    )
+    try:
+        client.http_client.patch(
+            "/v2/images/%s" % image_id,
+            headers={"Content-Type": JSON_PATCH},
+            data=json.dumps(operations),
+        )
+    finally:
+        epoch.bump(request)  # even a failed patch may have been applied
 
 
 @profiler.trace
@@ -126,10 +130,12 @@ def apply_patch(request, image_id: str, patch: PropertyPatch) -> None:
     """
     if patch.reactivate:
         api.glance.image_reactivate(request, image_id)
+        epoch.bump(request)
     if not patch.deactivate:
         patch_properties(request, image_id, patch.operations())
         return
     api.glance.image_deactivate(request, image_id)
+    epoch.bump(request)
     try:
         patch_properties(request, image_id, patch.operations())
     except Exception:

@@ -12,7 +12,7 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from openstack_dashboard.test import helpers
 
-from patch_dashboard.api import indexed
+from patch_dashboard.api import epoch, indexed
 from tests.views import data
 from tests.views.helpers import AdminTestCase
 from tests.views.test_paging import names
@@ -163,3 +163,25 @@ class IndexedComplianceTests(AdminTestCase):
         self.assertEqual(len(names(page)), len(two_projects()))
         self.assertNotContains(page, 'id="patch-index-status"')
         self.assertIn(str(indexed.CACHE_DOWN), self.messages_shown(page))
+
+    @helpers.create_mocks(MOCKS)
+    def test_a_write_through_the_plugin_shows_at_once(self):
+        self.mock_all()
+        before = self.client.get(INDEX_URL)
+        self.assertContains(before, 'data-patch-state="current"')
+        # What the admin's Deprecate does: Glance changes, the plugin moves the epoch.
+        deprecated = data.images()
+        deprecated["ubuntu-new"] = data.glance_image(
+            "ubuntu-new",
+            "Ubuntu 24.04",
+            created_days=10,
+            image_build_date=data.days_ago(10),
+            deprecation_state="deprecated",
+            **data.UBUNTU,
+        )
+        self.mock_cloud(server_list=two_projects(), image_list=list(deprecated.values()))
+        epoch.bump(before.wsgi_request)
+        after = self.client.get(INDEX_URL)
+        web_1 = next(row for row in after.context["table"].data if row.name == "web-1")
+        self.assertEqual(web_1.state_code, "deprecated")
+        self.assertNotContains(after, "Refreshing in the background.")
