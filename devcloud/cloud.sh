@@ -174,7 +174,8 @@ apt_ensure() {
 
 phase_install() {
     log "phase install: Debian packages, .cloudvenv, .venv"
-    apt_ensure mariadb-server rabbitmq-server memcached chromium chromium-driver curl python3-venv \
+    apt_ensure mariadb-server rabbitmq-server memcached redis-server chromium chromium-driver curl \
+        python3-venv \
         iproute2 procps
     local sum
     sum=$(sha256sum "$LOCK" | cut -d' ' -f1)
