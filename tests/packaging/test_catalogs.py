@@ -89,16 +89,16 @@ def extracted(tmp_path_factory):
     copy = work / "patch_dashboard"
     # symlinks=False: the tree's static/ and enabled/ are links to the checkout's top level.
     shutil.copytree(TREE, copy, ignore=shutil.ignore_patterns("__pycache__", "node_modules"))
-    env = dict(os.environ)
-    env.pop(
-        "DJANGO_SETTINGS_MODULE", None
-    )  # makemessages needs none; the tests' one is not importable there
+    # makemessages needs no settings, and the tests' are not importable from the copy.
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     completed = subprocess.run(
         [
             "make",
             "-s",
             "-C",
             str(CHECKOUT),
+            "-o",  # the virtualenv as it is: a test installs nothing
+            "venv",
             "messages",
             "MESSAGES_TREE=%s" % copy,
             "TMPDIR=%s" % work,
