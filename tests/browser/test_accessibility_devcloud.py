@@ -20,14 +20,16 @@ renders, found from the markup the plugin's own templates, cells and directives 
   .patch-state badges, .patch-lifecycle-modal, .patch-dashboard-* in the wizard) or one of
   the wizard directives' own elements (<patch-dashboard-image-state>, ...).
 Inside those containers, the parts that Horizon's DataTable and dialog templates draw the same
-way for every Horizon table and dialog are Horizon's widgets, not the plugin's: the caption
-with the search box and the table actions, the header row, the footer, the row-action and
-checkbox cells, a dialog's close button (``caption, thead, tfoot, .actions_column,
-.multi_select_column, .modal-header .close``), unless the node is itself one of the plugin's
-containers inside such a part. Every other node (Horizon's header, sidebar, breadcrumbs, the
-wizard's own frame and tables) is Horizon's chrome. The plugin's violations fail the test;
-Horizon's chrome and widgets are printed (run with -s), each node with its rule, and not
-counted.
+way for every Horizon table and dialog, whatever the plugin declares, are Horizon's widgets:
+the search box, the header row, the footer (paging), the checkbox cells, the row-action menu's
+caret, a dialog's close button (``.table_search, thead, tfoot, .multi_select_column,
+.actions_column .dropdown-toggle, .modal-header .close``), unless the node's nearest plugin
+container is itself inside such a part. The table and row actions (their names, colours) are
+the plugin's. A contrast violation on an inactive control (``.disabled``, ``[disabled]``:
+Horizon disables an action by class) is listed as inactive: WCAG 1.4.3 exempts it. Every
+other node (Horizon's header, sidebar, breadcrumbs, the wizard's own frame and tables) is
+Horizon's chrome. The plugin's violations fail the test; the others are printed (run with
+-s), each node with its rule, and not counted.
 
 The development cloud's Horizon compiles its SCSS once (django-compressor's offline manifest
 keys a compress block by its markup, the same for both themes), so under the material cookie
@@ -80,7 +82,18 @@ PLUGIN_CONTAINERS = ", ".join(
         "patch-dashboard-source-guidance",
     )
 )
-HORIZON_PARTS = "caption, thead, tfoot, .actions_column, .multi_select_column, .modal-header .close"
+HORIZON_PARTS = ", ".join(
+    (
+        ".table_search",
+        "thead",
+        "tfoot",
+        ".multi_select_column",
+        ".actions_column .dropdown-toggle",
+        ".modal-header .close",
+    )
+)
+# WCAG 1.4.3 asks no contrast of an inactive control (Horizon disables an action by class).
+INACTIVE = ".disabled, [disabled], [aria-disabled='true']"
 
 RUN_AXE = """
 const [source, tags, done] = arguments;
@@ -92,7 +105,7 @@ axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violatio
 # Each node of each violation with its owner: "plugin", "horizon-widget" (a part of Horizon's
 # DataTable or dialog templates inside one of the plugin's containers) or "horizon".
 CLASSIFY = """
-const [violations, containers, horizonParts] = arguments;
+const [violations, containers, horizonParts, inactive] = arguments;
 const nodes = [];
 for (const violation of violations) {
   for (const node of violation.nodes) {
@@ -104,6 +117,9 @@ for (const violation of violations) {
       // Horizon's part within the plugin's container (not the plugin's element in a part).
       const part = el.closest(horizonParts);
       owner = part && part !== container && container.contains(part) ? "horizon-widget" : "plugin";
+      if (owner === "plugin" && violation.id === "color-contrast" && el.closest(inactive)) {
+        owner = "inactive";
+      }
     }
     nodes.push({owner: owner, rule: violation.id, impact: violation.impact,
                 target: node.target.join(" "), html: node.html.slice(0, 200),
@@ -113,7 +129,8 @@ for (const violation of violations) {
 return nodes;
 """
 
-# The colours of the plugin's badges as drawn: text, background and their contrast ratio.
+# The colours of the plugin's badges as drawn, per state (its least readable badge): text,
+# background and their contrast ratio.
 BADGES = """
 const channel = (c) => {
   c /= 255;
@@ -128,9 +145,11 @@ for (const el of document.querySelectorAll(".patch-state")) {
   const style = getComputedStyle(el);
   const fg = parse(style.color), bg = parse(style.backgroundColor);
   const [a, b] = [luminance(fg), luminance(bg)].sort((x, y) => y - x);
-  seen[el.dataset.patchState] = {text: hex(fg), background: hex(bg),
-                                 ratio: Math.round((a + 0.05) / (b + 0.05) * 100) / 100,
-                                 filter: style.filter};
+  const ratio = Math.round((a + 0.05) / (b + 0.05) * 100) / 100;
+  const state = el.dataset.patchState;
+  if (!(state in seen) || ratio < seen[state].ratio) {  // the lowest of each state's badges
+    seen[state] = {text: hex(fg), background: hex(bg), ratio: ratio, filter: style.filter};
+  }
 }
 return seen;
 """
@@ -227,12 +246,12 @@ def _audit(browser, axe_source, material_css, where):
     browser.set_script_timeout(120)
     violations = browser.execute_async_script(RUN_AXE, axe_source, TAGS)
     assert not isinstance(violations, dict), violations
-    nodes = browser.execute_script(CLASSIFY, violations, PLUGIN_CONTAINERS, HORIZON_PARTS)
-    counts = {owner: 0 for owner in ("plugin", "horizon-widget", "horizon")}
+    nodes = browser.execute_script(CLASSIFY, violations, PLUGIN_CONTAINERS, HORIZON_PARTS, INACTIVE)
+    counts = {owner: 0 for owner in ("plugin", "inactive", "horizon-widget", "horizon")}
     for node in nodes:
         counts[node["owner"]] += 1
     print("\n== %s: %s" % (where, json.dumps(counts)))
-    for owner in ("horizon", "horizon-widget", "plugin"):
+    for owner in ("horizon", "horizon-widget", "inactive", "plugin"):
         for node in nodes:
             if node["owner"] == owner:
                 print("   %-13s %-22s %s" % (owner, node["rule"], node["target"][:120]))
