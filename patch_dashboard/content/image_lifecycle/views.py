@@ -3,10 +3,10 @@ from django.utils.translation import gettext_lazy as _
 from horizon import exceptions, forms, messages
 from horizon.utils import memoized
 
+from patch_dashboard.api import image_rows as lifecycle_rows
 from patch_dashboard.api import inventory
 from patch_dashboard.api import lifecycle as lifecycle_api
 from patch_dashboard.content.image_lifecycle import forms as lifecycle_forms
-from patch_dashboard.content.image_lifecycle import rows as lifecycle_rows
 from patch_dashboard.content.image_lifecycle import tables as lifecycle_tables
 from patch_dashboard.content.image_patch_status import views as project_views
 from patch_dashboard.lifecycle.actions import METADATA_KEYS

@@ -5,9 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from horizon import exceptions, messages, tables
 
 from patch_dashboard import wording
-from patch_dashboard.api import inventory
+from patch_dashboard.api import image_rows, inventory
 from patch_dashboard.content import paging, presentation
-from patch_dashboard.content.image_patch_status import rows as image_rows
 from patch_dashboard.content.image_patch_status import tables as project_tables
 from patch_dashboard.lifecycle import PatchState
 
