@@ -5,34 +5,61 @@ the figures for the chart and the filters, and, for the filters and the search, 
 match. An index holds exactly that, built once from one listing per service:
 
 - ``figures``: the core's compliance summary and the names of the projects and families;
-- ``rows:<n>``: the rows in the order the table shows them (most severe first), a chunk of
-  ``CHUNK_ROWS`` each, so a page reads one or two chunks, not the cloud;
-- ``filters``: for each project, state and family, the positions of its rows (arrays of
-  unsigned ints); ``ids``: the row ids in order (Prev/Next markers); ``search``: the
+- per table (``instances``, ``images``): ``rows:<n>``, the rows in the order the table
+  shows them, a chunk of ``CHUNK_ROWS`` each, so a page reads one or two chunks, not the
+  cloud; ``filters``, for each project, state and family, the positions of its rows (arrays
+  of unsigned ints); ``ids``, the row ids in order (Prev/Next markers); ``search``, the
   searchable texts of every row, read only while a search is active;
 - ``meta``: when it was built, from how many servers and images, whether every service
   answered, and the generation of the items above. Written last: a reader sees one
   generation whole, never a mix (each item is a value of :class:`IndexStore`, itself split
   under memcached's item limit).
 
-Rows are :class:`~patch_dashboard.api.instance_rows.InstanceRow` with their assessment, so
-their words are still chosen when they are shown, in the language of the request.
+Rows are :class:`~patch_dashboard.api.instance_rows.InstanceRow` (with their assessment)
+and :class:`~patch_dashboard.api.image_rows.ImageRow`, so their words are still chosen when
+they are shown, in the language of the request.
 """
 
 import bisect
 import secrets
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from patch_dashboard.api.index_store import IndexStore, Written
-from patch_dashboard.api.instance_rows import InstanceRow
 from patch_dashboard.lifecycle import ComplianceSummary
 
 CHUNK_ROWS = 1000
-SEARCHED = ("name", "family_label", "image_name", "project_name", "id")
-FILTERS = ("project", "state", "family")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One table of an index: how a row answers the page's filters and which of its fields
+    the search box searches."""
+
+    name: str
+    filters: Callable[[Any], Mapping[str, str]]
+    searched: tuple[str, ...]
+
+
+INSTANCES = TableSpec(
+    "instances",
+    lambda row: {
+        "project": row.project_id,
+        "state": row.state_code,
+        "family": row.family_key,
+        "outdated": "1" if row.outdated else "0",
+    },
+    ("name", "family_label", "image_name", "project_name", "id"),
+)
+IMAGES = TableSpec(
+    "images",
+    lambda row: {"state": row.state.value, "family": row.family_key},
+    ("name", "family_label", "id"),
+)
+TABLES = (INSTANCES, IMAGES)
 
 
 @dataclass(frozen=True)
@@ -43,62 +70,81 @@ class IndexMeta:
     servers: int
     images: int
     complete: bool  # every service answered: the figures hold
-    chunks: int
+    chunks: Mapping[str, int]  # table -> number of row chunks
     sizes: Mapping[str, Written] = field(default_factory=dict)  # item -> what was stored
     epoch: str | None = None  # the cloud's write epoch when the build began (api/epoch.py)
+    instances_known: bool = True  # Nova answered (image rows then carry instance counts)
 
 
 @dataclass(frozen=True)
 class Figures:
     compliance: ComplianceSummary
-    project_labels: Mapping[str, str]
-    family_labels: Mapping[str, str]
+    project_labels: Mapping[str, str]  # of the projects with instances
+    family_labels: Mapping[str, str]  # of the instances' families
+    image_families: Mapping[str, str] = field(default_factory=dict)  # of the images' families
+    image_states: Mapping[str, int] = field(default_factory=dict)  # images per state code
 
 
-def _row_filters(row: InstanceRow) -> dict[str, str]:
-    return {"project": row.project_id, "state": row.state_code, "family": row.family_key}
-
-
-def index_items(rows: Sequence[InstanceRow], compliance: ComplianceSummary) -> dict[str, object]:
-    """The items of an index of ``rows`` (in the order the table shows them). One pass."""
+def table_items(spec: TableSpec, rows: Sequence[Any]) -> dict[str, object]:
+    """The items of one table of ``rows`` (in the order the table shows them). One pass."""
     filters: dict[tuple[str, str], array] = {}
-    project_labels: dict[str, str] = {}
-    family_labels: dict[str, str] = {}
     for position, row in enumerate(rows):
-        for name, value in _row_filters(row).items():
+        for name, value in spec.filters(row).items():
             filters.setdefault((name, value), array("I")).append(position)
-        project_labels.setdefault(row.project_id, row.project_name)
-        family_labels.setdefault(row.family_key, row.family_label)
     items: dict[str, object] = {
-        "figures": Figures(compliance, project_labels, family_labels),
         "filters": filters,
         "ids": [row.id for row in rows],
-        "search": [tuple(str(getattr(row, name) or "") for name in SEARCHED) for row in rows],
+        "search": [tuple(str(getattr(row, name) or "") for name in spec.searched) for row in rows],
     }
     for number, start in enumerate(range(0, len(rows), CHUNK_ROWS)):
         items["rows:%d" % number] = list(rows[start : start + CHUNK_ROWS])
-    return items
+    return {"%s:%s" % (spec.name, name): value for name, value in items.items()}
+
+
+def figures_of(
+    instance_rows: Sequence[Any], image_rows: Sequence[Any], compliance: ComplianceSummary
+) -> Figures:
+    project_labels: dict[str, str] = {}
+    family_labels: dict[str, str] = {}
+    for row in instance_rows:
+        project_labels.setdefault(row.project_id, row.project_name)
+        family_labels.setdefault(row.family_key, row.family_label)
+    image_families: dict[str, str] = {}
+    image_states: dict[str, int] = {}
+    for row in image_rows:
+        image_families.setdefault(row.family_key, row.family_label)
+        image_states[row.state.value] = image_states.get(row.state.value, 0) + 1
+    return Figures(compliance, project_labels, family_labels, image_families, image_states)
 
 
 def write_index(
     store: IndexStore,
     *,
     scope: str,
-    rows: Sequence[InstanceRow],
+    tables: Mapping[str, Sequence[Any]],
     compliance: ComplianceSummary,
     built_at: datetime,
     servers: int,
     images: int,
     complete: bool,
+    instances_known: bool = True,
     epoch: str | None = None,
     timeout: int | None = None,
 ) -> IndexMeta:
-    """Store a new generation of the index and switch readers to it; returns its meta."""
+    """Store a new generation of the index (``tables``: rows by table name, in the order
+    the table shows them) and switch readers to it; returns its meta."""
     generation = secrets.token_hex(6)
-    sizes = {}
-    items = index_items(rows, compliance)
-    for name, value in items.items():
-        sizes[name] = store.write("%s:%s" % (generation, name), value, timeout=timeout)
+    items: dict[str, object] = {
+        "figures": figures_of(
+            tables.get(INSTANCES.name, ()), tables.get(IMAGES.name, ()), compliance
+        )
+    }
+    for spec in TABLES:
+        items.update(table_items(spec, tables.get(spec.name, ())))
+    sizes = {
+        name: store.write("%s:%s" % (generation, name), value, timeout=timeout)
+        for name, value in items.items()
+    }
     meta = IndexMeta(
         scope=scope,
         generation=generation,
@@ -106,9 +152,13 @@ def write_index(
         servers=servers,
         images=images,
         complete=complete,
-        chunks=sum(1 for name in items if name.startswith("rows:")),
+        chunks={
+            spec.name: sum(1 for name in items if name.startswith(spec.name + ":rows:"))
+            for spec in TABLES
+        },
         sizes=sizes,
         epoch=epoch,
+        instances_known=instances_known,
     )
     store.write("meta", meta, timeout=timeout)
     return meta
@@ -131,7 +181,7 @@ class Index:
         meta = store.read("meta")
         return cls(store, meta) if isinstance(meta, IndexMeta) else None
 
-    def _item(self, name: str):
+    def item(self, name: str):
         if name not in self._read:
             value = self.store.read("%s:%s" % (self.meta.generation, name))
             if value is None:
@@ -140,15 +190,45 @@ class Index:
         return self._read[name]
 
     def figures(self) -> Figures:
-        return self._item("figures")
+        return self.item("figures")
+
+    def table(self, spec: TableSpec = INSTANCES) -> "Table":
+        return Table(self, spec)
+
+    # The instance table, the one most pages read.
+    def select(self, **filters: str) -> Sequence[int]:
+        return self.table().select(**filters)
+
+    def search(self, positions: Iterable[int], needle: str, fields=INSTANCES.searched):
+        return self.table().search(positions, needle, fields)
+
+    def position_of(self, row_id: str | None) -> int | None:
+        return self.table().position_of(row_id)
+
+    def rows_at(self, positions: Iterable[int]) -> list[Any]:
+        return self.table().rows_at(positions)
+
+    def all_rows(self) -> list[Any]:
+        return self.table().all_rows()
+
+
+class Table:
+    """One table of an index: the rows at positions, which positions match."""
+
+    def __init__(self, index: Index, spec: TableSpec) -> None:
+        self.index = index
+        self.spec = spec
+
+    def _item(self, name: str):
+        return self.index.item("%s:%s" % (self.spec.name, name))
 
     def count(self) -> int:
         return len(self._item("ids"))
 
-    def select(self, *, project: str = "", state: str = "", family: str = "") -> Sequence[int]:
-        """Positions of the rows matching every filter given (ascending)."""
-        given = zip(FILTERS, (project, state, family), strict=True)
-        wanted = [(name, value) for name, value in given if value]
+    def select(self, **given: str) -> Sequence[int]:
+        """Positions of the rows matching every filter given (ascending); an empty value is
+        no filter."""
+        wanted = [(name, value) for name, value in given.items() if value]
         if not wanted:
             return range(self.count())
         filters = self._item("filters")
@@ -158,36 +238,38 @@ class Index:
         others = [set(other) for other in lists[1:]]
         return [p for p in lists[0] if all(p in other for other in others)]
 
-    def search(self, positions: Iterable[int], needle: str, fields=SEARCHED) -> list[int]:
+    def search(self, positions: Iterable[int], needle: str, fields=None) -> list[int]:
         """Positions (of ``positions``) whose ``fields`` contain ``needle``, any case."""
         needle = needle.casefold()
-        columns = [SEARCHED.index(name) for name in fields if name in SEARCHED]
+        searched = self.spec.searched
+        columns = [searched.index(name) for name in (fields or searched) if name in searched]
         texts = self._item("search")
         return [p for p in positions if any(needle in texts[p][c].casefold() for c in columns)]
 
     def position_of(self, row_id: str | None) -> int | None:
         if not row_id:
             return None
-        if "positions" not in self._read:
-            self._read["positions"] = {rid: p for p, rid in enumerate(self._item("ids"))}
-        return self._read["positions"].get(row_id)
+        key = "positions:" + self.spec.name
+        if key not in self.index._read:
+            self.index._read[key] = {rid: p for p, rid in enumerate(self._item("ids"))}
+        return self.index._read[key].get(row_id)
 
-    def rows_at(self, positions: Iterable[int]) -> list[InstanceRow]:
+    def rows_at(self, positions: Iterable[int]) -> list[Any]:
         """The rows at ``positions``, in that order (one chunk read per chunk touched)."""
         wanted = list(positions)
         chunks = {p // CHUNK_ROWS for p in wanted}
         read = {number: self._item("rows:%d" % number) for number in sorted(chunks)}
         return [read[p // CHUNK_ROWS][p % CHUNK_ROWS] for p in wanted]
 
-    def all_rows(self) -> list[InstanceRow]:
-        rows: list[InstanceRow] = []
-        for number in range(self.meta.chunks):
+    def all_rows(self) -> list[Any]:
+        rows: list[Any] = []
+        for number in range(self.index.meta.chunks.get(self.spec.name, 0)):
             rows.extend(self._item("rows:%d" % number))
         return rows
 
 
 def page_of(
-    index: Index,
+    index: "Index | Table",
     positions: Sequence[int],
     *,
     marker: str | None,

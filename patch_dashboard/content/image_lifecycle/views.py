@@ -20,6 +20,7 @@ class IndexView(project_views.IndexView):
     table_class = lifecycle_tables.ImageLifecycleTable
     template_name = "admin/image_lifecycle/index.html"
     page_title = _("Image Lifecycle")
+    all_projects = True
 
     def load_inventory(self):
         return inventory.load(self.request, all_projects=True)

@@ -6,16 +6,17 @@ from horizon import exceptions, messages, tables
 
 from patch_dashboard import wording
 from patch_dashboard.api import image_rows, inventory
-from patch_dashboard.content import paging, presentation
+from patch_dashboard.api.index import IMAGES
+from patch_dashboard.content import paging, presentation, served
 from patch_dashboard.content.image_patch_status import tables as project_tables
 from patch_dashboard.lifecycle import PatchState
 
 INDEX_URL = "horizon:project:image_patch_status:index"
 
 
-def state_summary(rows, selected):
-    """Counts per state, in severity order, each a filter link."""
-    counts = Counter(row.state for row in rows)
+def state_summary(counts, selected):
+    """Counts per state (``counts``: state -> images), in severity order, each a filter
+    link."""
     return [
         {
             "value": state.value,
@@ -28,7 +29,7 @@ def state_summary(rows, selected):
     ]
 
 
-class IndexView(paging.PagedView, tables.DataTableView):
+class IndexView(served.IndexedPage, paging.PagedView, tables.DataTableView):
     table_class = project_tables.ImagePatchStatusTable
     template_name = "project/image_patch_status/index.html"
     page_title = _("Image Patch Status")
@@ -44,10 +45,31 @@ class IndexView(paging.PagedView, tables.DataTableView):
         return image_rows.image_rows(loaded.assessment, instances_known=loaded.servers is not None)
 
     def get_data(self):
-        rows = self.build_rows(self.load_inventory())
-        self._all_rows = rows
         state = self.selected_state()
-        family = self.request.GET.get("family")
+        family = self.request.GET.get("family") or ""
+        self.counts, self.families, self.image_total = Counter(), {}, 0
+        index = self.index()
+        if index is served.BUILDING:
+            return []
+        if index is not None:
+            try:
+                figures = index.figures()
+                table = index.table(IMAGES)
+                positions = table.select(state=state.value if state else "", family=family)
+                rows = self.paginate_index(table, positions)
+                self.image_total = table.count()
+            except served.IndexGone:
+                self.evicted()
+                return []
+            self.counts = Counter(
+                {PatchState(code): count for code, count in figures.image_states.items()}
+            )
+            self.families = dict(figures.image_families)
+            return rows
+        rows = self.build_rows(self.load_inventory())
+        self.counts = Counter(row.state for row in rows)
+        self.families = {row.family_key: row.family_label for row in rows}
+        self.image_total = len(rows)
         if state is not None:
             rows = [row for row in rows if row.state == state]
         if family:
@@ -56,18 +78,13 @@ class IndexView(paging.PagedView, tables.DataTableView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        all_rows = getattr(self, "_all_rows", [])
-        family = self.request.GET.get("family", "")
-        families = sorted(
-            {(row.family_key, row.family_label) for row in all_rows},
-            key=lambda item: (item[1].casefold(), item[0]),
-        )
+        families = sorted(self.families.items(), key=lambda item: (item[1].casefold(), item[0]))
         context.update(
-            state_summary=state_summary(all_rows, self.selected_state()),
+            state_summary=state_summary(self.counts, self.selected_state()),
             families=families,
-            selected_family=family,
+            selected_family=self.request.GET.get("family", ""),
             selected_state=self.request.GET.get("state", ""),
-            image_total=len(all_rows),
+            image_total=self.image_total,
         )
         return context
 

@@ -1,14 +1,13 @@
 from django import shortcuts
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
-from horizon import messages, tables
+from horizon import tables
 
-from patch_dashboard import conf, wording
-from patch_dashboard.api import indexed, instance_rows, inventory
+from patch_dashboard import wording
+from patch_dashboard.api import instance_rows, inventory
 from patch_dashboard.api.identity import project_names
-from patch_dashboard.api.index import IndexGone
 from patch_dashboard.api.parallel import call_parallel
-from patch_dashboard.content import export, paging
+from patch_dashboard.content import export, paging, served
 from patch_dashboard.content.patch_compliance import tables as admin_tables
 from patch_dashboard.lifecycle import PatchState
 
@@ -52,24 +51,24 @@ def filters_of(request):
     }
 
 
-class IndexView(paging.PagedView, tables.DataTableView):
+class IndexView(served.IndexedPage, paging.PagedView, tables.DataTableView):
     """Cloud-wide share of instances on current images, per project and per family."""
 
     table_class = admin_tables.PatchComplianceTable
     template_name = "admin/patch_compliance/index.html"
     page_title = _("Patch Compliance")
 
-    served = None  # the index the page is served from (None: listed live)
+    all_projects = True
 
     def get_data(self):
-        if conf.index_seconds() > 0:
-            self.served = indexed.serve(
-                self.request, all_projects=True, refresh=bool(self.request.GET.get("refresh"))
-            )
-            if not self.served.unavailable:
-                return self.indexed_data()
-            self.served = None
-            messages.warning(self.request, indexed.CACHE_DOWN)
+        index = self.index()
+        self.compliance = inventory.EMPTY_ASSESSMENT.compliance
+        self.family_labels, self.project_labels = {}, {}
+        self.complete = False
+        if index is served.BUILDING:
+            return []
+        if index is not None:
+            return self.indexed_data(index)
         self.loaded, self.names = load_everything(self.request)
         self.all_rows = instance_rows.instance_rows(
             self.loaded.assessment,
@@ -83,24 +82,19 @@ class IndexView(paging.PagedView, tables.DataTableView):
         self.complete = self.loaded.complete
         return self.paginate(instance_rows.select(self.all_rows, **filters_of(self.request)))
 
-    def indexed_data(self):
+    def indexed_data(self, index):
         """One page of the cloud's index: one chunk of rows read, not the cloud listed."""
-        index = self.served.index
-        self.complete = index is not None and index.meta.complete
-        self.compliance = inventory.EMPTY_ASSESSMENT.compliance
-        self.family_labels, self.project_labels = {}, {}
-        if index is None:
-            return []  # building: the page shows the progress
         try:
             figures = index.figures()
-            rows = self.paginate_index(index, index.select(**filters_of(self.request)))
-        except IndexGone:
-            self.served = indexed.Served(building=True)
-            self.complete = False
+            table = index.table()
+            rows = self.paginate_index(table, table.select(**filters_of(self.request)))
+        except served.IndexGone:
+            self.evicted()
             return []
         self.compliance = figures.compliance
         self.family_labels = dict(figures.family_labels)
         self.project_labels = dict(figures.project_labels)
+        self.complete = index.meta.complete
         return rows
 
     def get_context_data(self, **kwargs):
@@ -110,7 +104,6 @@ class IndexView(paging.PagedView, tables.DataTableView):
         family_labels, project_labels = self.family_labels, self.project_labels
         filters = filters_of(self.request)
         context.update(
-            index_status=indexed.status_context(self.served),
             instances_known=self.complete,
             current_count=overall.current,
             total_count=overall.total,
@@ -128,24 +121,11 @@ class IndexView(paging.PagedView, tables.DataTableView):
         return context
 
 
-def indexed_rows(request):
-    """Every row of a complete index of the cloud, filtered as the page is; None when there
-    is none to export from (the export then lists the cloud live, as the page would)."""
-    served = indexed.serve(request, all_projects=True)
-    index = served.index
-    if index is None or not index.meta.complete:
-        return None
-    try:
-        return index.rows_at(index.select(**filters_of(request)))
-    except IndexGone:
-        return None
-
-
 class ExportView(generic.View):
     """All instances of all projects (filtered as the page is), as CSV."""
 
     def get(self, request, *args, **kwargs):
-        rows = indexed_rows(request) if conf.index_seconds() > 0 else None
+        rows = served.complete_rows(request, all_projects=True, **filters_of(request))
         if rows is not None:
             return export.instances_csv(rows, filename="patch-compliance.csv")
         loaded, names = load_everything(request)
