@@ -75,8 +75,9 @@ fmt: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Everything: lint, the JS specs, unit, views, packaging, integration and browser tiers. The
-# development cloud is started when it is not running, and stopped again if this run started it.
+# Everything: lint, the JS specs, unit, views, packaging, integration and browser tiers, then
+# the unit, view and packaging tiers again on Horizon 25.3 (test-horizon25). The development
+# cloud is started when it is not running, and stopped again if this run started it.
 test: venv venv-horizon25 system-deps lint test-js
 	@bash tools/run-tests.sh
 
