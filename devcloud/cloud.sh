@@ -29,6 +29,7 @@ NOVA_PORT=8774
 NEUTRON_PORT=9696
 HORIZON_PORT=${PATCH_DASHBOARD_HORIZON_PORT:-8080}
 MEMCACHED_PORT=21211
+INDEX_CACHE_PORT=21212  # a memcached of its own for patch-dashboard's index
 RABBIT_PORT=35672
 RABBIT_DIST_PORT=35673
 EPMD_PORT=34369
@@ -40,7 +41,7 @@ export PYTHONDONTWRITEBYTECODE=1
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # Services in start order; stop goes in reverse.
-SERVICES=(mariadb rabbitmq memcached keystone glance placement neutron-standin
+SERVICES=(mariadb rabbitmq memcached memcached-index keystone glance placement neutron-standin
           nova-api nova-conductor nova-scheduler nova-compute horizon)
 
 log()  { printf '[devcloud %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
@@ -388,7 +389,8 @@ start_glance() {
 start_horizon() {
     ( cd "$STATE/horizon"
       export DJANGO_SETTINGS_MODULE=openstack_dashboard.settings
-      export DEVCLOUD_KEYSTONE_PORT=$KEYSTONE_PORT DEVCLOUD_MEMCACHED_PORT=$MEMCACHED_PORT
+      export DEVCLOUD_KEYSTONE_PORT=$KEYSTONE_PORT DEVCLOUD_MEMCACHED_PORT=$MEMCACHED_PORT \
+          DEVCLOUD_INDEX_CACHE_PORT=$INDEX_CACHE_PORT
       start_svc horizon "$HV/bin/gunicorn" --no-control-socket -b "127.0.0.1:$HORIZON_PORT" \
           -w 2 --preload --timeout 120 --graceful-timeout 5 --keep-alive "$KEEP_ALIVE" \
           --pythonpath "$HERE/horizon" \
@@ -400,6 +402,9 @@ phase_start() {
     start_mariadb
     start_rabbitmq
     start_svc memcached memcached -l 127.0.0.1 -p "$MEMCACHED_PORT" -U 0 -m 64 -u root
+    # The plugin's index on a memcached apart from the sessions': stopping it (the fault
+    # test) must leave everyone logged in; 512 MB holds a 100,000-instance cloud's index.
+    start_svc memcached-index memcached -l 127.0.0.1 -p "$INDEX_CACHE_PORT" -U 0 -m 512 -u root
     ( export OS_KEYSTONE_CONFIG_FILES="$STATE/etc/keystone/keystone.conf"
       gunicorn_cv keystone "$KEYSTONE_PORT" devcloud_keystone:application )
     start_svc neutron-standin "$CV/bin/python" "$HERE/neutron_standin.py" "$NEUTRON_PORT"
@@ -535,6 +540,7 @@ cmd_status() {
     name=mariadb;   check mariadb-admin --defaults-file="$STATE/etc/my.cnf" --connect-timeout=3 ping
     name=rabbitmq;  check port_open "$RABBIT_PORT"
     name=memcached; check port_open "$MEMCACHED_PORT"
+    name=memcached-index; check port_open "$INDEX_CACHE_PORT"
     name=keystone;  check http_ok "http://127.0.0.1:$KEYSTONE_PORT/v3"
     name=glance;    check http_any "http://127.0.0.1:$GLANCE_PORT/versions"
     name=placement; check http_ok "http://127.0.0.1:$PLACEMENT_PORT/"

@@ -101,11 +101,27 @@ def raw_value(value: str) -> str:
     return shorten(value)
 
 
+# Glance's image statuses in the words (and msgids) of Horizon's Images panel.
+GLANCE_STATUS_LABELS = {
+    "active": pgettext_lazy("Current status of an Image", "Active"),
+    "saving": pgettext_lazy("Current status of an Image", "Saving"),
+    "queued": pgettext_lazy("Current status of an Image", "Queued"),
+    "pending_delete": pgettext_lazy("Current status of an Image", "Pending Delete"),
+    "killed": pgettext_lazy("Current status of an Image", "Killed"),
+    "deleted": pgettext_lazy("Current status of an Image", "Deleted"),
+    "deactivated": pgettext_lazy("Current status of an Image", "Deactivated"),
+    "uploading": pgettext_lazy("Current status of an Image", "Uploading"),
+    "importing": pgettext_lazy("Current status of an Image", "Importing"),
+}
+
+
 def glance_status(status: str, hidden: bool) -> str:
-    """Glance's status of an image, and whether it is hidden, as one cell."""
+    """Glance's status of an image, and whether it is hidden, as one cell (a status Glance
+    may add later is shown as Glance names it)."""
+    label = str(GLANCE_STATUS_LABELS.get(status, status))
     if hidden:
-        return str(_("%(status)s, hidden") % {"status": status})
-    return status
+        return str(_("%(status)s, hidden") % {"status": label})
+    return label
 
 
 # ---------------------------------------------------------------- instances (short)

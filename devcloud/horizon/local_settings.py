@@ -16,6 +16,7 @@ DEVCLOUD_STATE = os.path.realpath(
 _HORIZON_STATE = os.path.join(DEVCLOUD_STATE, "horizon")
 _KEYSTONE_PORT = os.environ.get("DEVCLOUD_KEYSTONE_PORT", "5000")
 _MEMCACHED_PORT = os.environ.get("DEVCLOUD_MEMCACHED_PORT", "21211")
+_INDEX_CACHE_PORT = os.environ.get("DEVCLOUD_INDEX_CACHE_PORT", "21212")
 
 DEBUG = os.environ.get("DEVCLOUD_HORIZON_DEBUG", "") == "1"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
@@ -36,6 +37,14 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
         "LOCATION": "127.0.0.1:%s" % _MEMCACHED_PORT,
         "KEY_PREFIX": "devcloud-horizon",
+    },
+    # patch-dashboard's index (PATCH_DASHBOARD_INDEX_CACHE below), on a memcached apart from
+    # the sessions: an operator may also give it the default cache.
+    "index": {
+        "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+        "LOCATION": "127.0.0.1:%s" % _INDEX_CACHE_PORT,
+        "KEY_PREFIX": "devcloud-horizon",
+        "TIMEOUT": None,
     },
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cache"
@@ -107,3 +116,8 @@ LOGGING = {
         "keystoneauth": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# patch-dashboard: the list panels read an index of their scope kept in the "index" cache
+# above (memcached, 512 MB), rebuilt in the background once a minute at most.
+PATCH_DASHBOARD_INDEX_SECONDS = 60
+PATCH_DASHBOARD_INDEX_CACHE = "index"

@@ -8,7 +8,7 @@ from openstack_dashboard.api import base
 from openstack_dashboard.contrib.developer.profiler import api as profiler
 
 from patch_dashboard import conf
-from patch_dashboard.api import epoch
+from patch_dashboard.api import epoch, progress
 from patch_dashboard.lifecycle import FlavorRecord, ServerRecord, parse_flavor, parse_server
 
 
@@ -35,6 +35,7 @@ def _server_pages(request, *, all_projects: bool, changes_since: str | None = No
             search_opts["marker"] = marker
         batch, _more = api.nova.server_list(request, search_opts=search_opts)
         servers.extend(batch)
+        progress.read(request, "servers", len(batch))
         if len(batch) < page_size or not batch:
             return servers
         marker = batch[-1].id

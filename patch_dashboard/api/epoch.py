@@ -49,3 +49,18 @@ def bump(request) -> None:
         index_cache().set(_key(request), secrets.token_hex(8), None)
     except Exception as error:
         LOG.warning("patch_dashboard: could not mark the indexes out of date: %s", error)
+
+
+def cache_works(request) -> bool:
+    """Whether the index cache stores and returns a value now. Asked, not assumed: after a
+    failed call Django's memcached clients answer every read with "absent" instead of an
+    error, which would look like a cold index to rebuild forever."""
+    probe = secrets.token_hex(8)
+    key = scope_key(*cloud_of(request), "probe")
+    try:
+        cache = index_cache()
+        cache.set(key, probe, 60)
+        return cache.get(key) == probe
+    except Exception as error:
+        LOG.warning("patch_dashboard: the index cache does not answer: %s", error)
+        return False

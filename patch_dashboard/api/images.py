@@ -8,6 +8,7 @@ from openstack_dashboard import api
 from openstack_dashboard.contrib.developer.profiler import api as profiler
 
 from patch_dashboard import conf
+from patch_dashboard.api import progress
 from patch_dashboard.lifecycle import ImageRecord, parse_image
 
 
@@ -33,6 +34,7 @@ def _list_pages(request, filters: Mapping[str, Any]) -> list[Any]:
             request, marker=marker, filters=dict(filters), paginate=False
         )
         images.extend(batch)
+        progress.read(request, "images", len(batch))
         if len(batch) < limit or not batch:
             return images
         marker = batch[-1].id

@@ -20,17 +20,22 @@ scope at a time across every Horizon worker (the cache's lock); a failed build k
 index and records the error, which the page shows beside the index's age.
 """
 
+import hashlib
 import logging
+import os
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from django.contrib import auth
 from django.utils.translation import gettext_lazy as _
+from horizon import exceptions
 from openstack_dashboard import api
 from openstack_dashboard.api.rest import utils as rest_utils
 
 from patch_dashboard import conf
-from patch_dashboard.api import epoch, image_rows, instance_rows, inventory
+from patch_dashboard.api import epoch, image_rows, instance_rows, inventory, progress
 from patch_dashboard.api.index import IMAGES, INSTANCES, Index, IndexGone, write_index
 from patch_dashboard.api.index_store import IndexStore, scope_key
 
@@ -42,6 +47,9 @@ CACHE_DOWN = _(
 )
 # The lock outlives a build that died with its worker, not a build that is still running.
 LOCK_SECONDS = 900
+# How long a token Keystone validated is taken as valid by the indexed pages (Nova's and
+# Glance's keystonemiddleware cache a validated token for up to 5 minutes).
+TOKEN_CHECK_SECONDS = 60
 
 _threads: dict[str, threading.Thread] = {}
 _threads_lock = threading.Lock()
@@ -97,41 +105,101 @@ def build(request, store: IndexStore, scope: str, *, all_projects: bool) -> bool
     records the error in the scope's status item."""
     with store.lock("build", timeout=LOCK_SECONDS) as held:
         if not held:
+            _note(store, "skipped")
             return False
-        started = utcnow()
-        at_epoch = epoch.current(request)  # writes after this point make the index stale
-        store.write("status", {"started_at": started, "error": None})
         try:
+            return _build_locked(request, store, scope, all_projects=all_projects)
+        finally:
+            _note(store, "built")
+
+
+def _note(store: IndexStore, what: str) -> None:
+    """Builds and skipped builds, with the worker and the time (the scope's ``history``:
+    the last 50, read by the single-flight test; written by the lock's holder only, a skip
+    counted with the cache's atomic increment)."""
+    try:
+        if what == "skipped":
+            store.cache.add(store.key + ":skipped", 0, None)
+            store.cache.incr(store.key + ":skipped")
+            return
+        history = list(store.read("history") or [])[-49:]
+        history.append((os.getpid(), _started.get(store.key), utcnow()))
+        store.write("history", history)
+    except Exception as error:
+        LOG.warning("patch_dashboard: index history not written: %s", error)
+
+
+_started: dict[str, datetime] = {}
+
+
+def _build_locked(request, store: IndexStore, scope: str, *, all_projects: bool) -> bool:
+    """The build itself, with the scope's lock held."""
+    started = _started[store.key] = utcnow()
+    at_epoch = epoch.current(request)  # writes after this point make the index stale
+    last = _open(store)
+    status = {
+        "started_at": started,
+        "servers_read": 0,
+        "images_read": 0,
+        # What the last build found: the bar's 100 % (None: the first build).
+        "servers_expected": last.meta.servers if last else None,
+        "images_expected": last.meta.images if last else None,
+    }
+    store.write("status", status)
+    reporter = _Reporter(store, status)
+    try:
+        with progress.reporting(request, reporter):
             loaded = inventory.load(request, flavors=True, all_projects=all_projects, strict=True)
-            names = _project_names(request, all_projects)
-            cloud = loaded.assessment
-            instances_known = loaded.servers is not None
-            rows_of_images = image_rows.lifecycle_rows if all_projects else image_rows.image_rows
-            write_index(
-                store,
-                scope=scope,
-                tables={
-                    INSTANCES.name: instance_rows.instance_rows(
-                        cloud, project_names=names, images_known=loaded.images is not None
-                    ),
-                    IMAGES.name: rows_of_images(cloud, instances_known=instances_known),
-                },
-                instances_known=instances_known,
-                compliance=loaded.assessment.compliance,
-                built_at=started,
-                servers=len(loaded.servers or ()),
-                images=len(loaded.images or ()),
-                complete=loaded.complete,
-                epoch=at_epoch,
-            )
-            store.write("status", {"finished_at": utcnow(), "error": None})
-        except Exception as error:
-            LOG.warning("patch_dashboard: building the index of %s failed: %s", scope, error)
-            # Our own messages (a failed service call, a failed assessment) name what failed;
-            # anything else is logged, not shown.
-            message = str(error) if isinstance(error, rest_utils.AjaxError) else ""
-            store.write("status", {"finished_at": utcnow(), "error": message, "failed": True})
-        return True
+        names = _project_names(request, all_projects)
+        cloud = loaded.assessment
+        instances_known = loaded.servers is not None
+        rows_of_images = image_rows.lifecycle_rows if all_projects else image_rows.image_rows
+        write_index(
+            store,
+            scope=scope,
+            tables={
+                INSTANCES.name: instance_rows.instance_rows(
+                    cloud, project_names=names, images_known=loaded.images is not None
+                ),
+                IMAGES.name: rows_of_images(cloud, instances_known=instances_known),
+            },
+            instances_known=instances_known,
+            compliance=loaded.assessment.compliance,
+            built_at=started,
+            servers=len(loaded.servers or ()),
+            images=len(loaded.images or ()),
+            complete=loaded.complete,
+            epoch=at_epoch,
+        )
+        store.write("status", {"finished_at": utcnow(), "error": None})
+    except Exception as error:
+        LOG.warning("patch_dashboard: building the index of %s failed: %s", scope, error)
+        # Our own messages (a failed service call, a failed assessment) name what failed;
+        # anything else is logged, not shown.
+        message = str(error) if isinstance(error, rest_utils.AjaxError) else ""
+        store.write("status", {"finished_at": utcnow(), "error": message, "failed": True})
+    return True
+
+
+class _Reporter:
+    """Writes a build's progress to the scope's status item, at most twice a second."""
+
+    def __init__(self, store: IndexStore, status: dict) -> None:
+        self.store, self.status = store, status
+        self.lock = threading.Lock()
+        self.written = 0.0
+
+    def __call__(self, kind: str, count: int) -> None:
+        with self.lock:
+            self.status[kind + "_read"] += count
+            if time.monotonic() - self.written < 0.5:
+                return
+            self.written = time.monotonic()
+            snapshot = dict(self.status)
+        try:
+            self.store.write("status", snapshot)
+        except Exception as error:  # the build goes on; its end says whether it worked
+            LOG.warning("patch_dashboard: index progress not written: %s", error)
 
 
 def start(request, store: IndexStore, scope: str, *, all_projects: bool) -> threading.Thread:
@@ -164,9 +232,42 @@ def _open(store: IndexStore) -> Index | None:
     return index
 
 
+def check_token(request) -> None:
+    """The request's token is still valid in Keystone, checked at most once a minute.
+
+    A page listed live learns of a revoked token (the user logged out elsewhere, or lost the
+    project) from Nova and Glance; a page read from the cache would not, and would go on
+    showing a project to someone who may no longer see it. So Keystone is asked, with the
+    token itself (a token may validate itself), and a token Keystone refuses ends the
+    session: Horizon then sends the user to the login page.
+    """
+    token = request.user.token.id
+    key = scope_key(*epoch.cloud_of(request), "token:" + hashlib.sha256(token.encode()).hexdigest())
+    cache = epoch.index_cache()
+    try:
+        if cache.get(key):
+            return
+    except Exception:
+        return  # the cache is down: the page lists live, and the services check the token
+    try:
+        api.keystone.keystoneclient(request).tokens.validate(token)
+    except exceptions.UNAUTHORIZED + exceptions.NOT_FOUND as error:
+        auth.logout(request)
+        raise exceptions.NotAuthenticated(_("Please log in again.")) from error
+    except Exception as error:
+        # Keystone unreachable: nobody can log in now; the index stays readable to the
+        # sessions that were valid a minute ago, and it is checked again next time.
+        LOG.warning("patch_dashboard: could not validate the token: %s", error)
+        return
+    cache.set(key, True, TOKEN_CHECK_SECONDS)
+
+
 def serve(request, *, all_projects: bool, refresh: bool = False) -> Served:
     """The scope's index as a page should show it (see the module's docstring)."""
     scope = scope_of(request, all_projects=all_projects)
+    if not epoch.cache_works(request):
+        return Served(unavailable=True)
+    check_token(request)
     try:
         store = store_for(request, scope)
         index = _open(store)
@@ -201,7 +302,19 @@ def status_context(served: Served | None) -> dict | None:
     if served is None:
         return None
     index = served.index
+    status = served.progress or {}
+
+    def percent(kind):
+        read, expected = status.get(kind + "_read"), status.get(kind + "_expected")
+        if not read or not expected:
+            return None
+        return min(100, round(100 * read / expected))
+
     return {
+        "servers_read": status.get("servers_read"),
+        "servers_expected": status.get("servers_expected"),
+        "servers_percent": percent("servers"),
+        "images_read": status.get("images_read"),
         "built_at": index.meta.built_at if index is not None else None,
         "age_seconds": served.age_seconds,
         "building": served.building or index is None,

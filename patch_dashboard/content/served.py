@@ -21,7 +21,8 @@ class IndexedPage:
     served = None  # what indexed.serve answered (None: listed live)
 
     def index(self):
-        if conf.index_seconds() <= 0:
+        if conf.index_seconds() <= 0 or self.request.method != "GET":
+            # A table action (POST) acts on the rows as Glance and Nova hold them now.
             return None
         served = indexed.serve(
             self.request,
@@ -43,7 +44,15 @@ class IndexedPage:
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["index_status"] = indexed.status_context(self.served)
+        status = indexed.status_context(self.served)
+        if status is not None:
+            # Refresh, and "show it when done", keep the page's filters and search.
+            query = self.request.GET.copy()
+            query.pop("refresh", None)
+            status["query"] = query.urlencode()
+            query["refresh"] = "1"
+            status["refresh_query"] = query.urlencode()
+        context["index_status"] = status
         return context
 
 

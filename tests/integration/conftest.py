@@ -198,3 +198,31 @@ def glance_view(sdk):
         return body
 
     return view
+
+
+# The list panels the development cloud serves from an index of their scope
+# (PATCH_DASHBOARD_INDEX_SECONDS): after a change made around the dashboard (openstacksdk,
+# Nova itself), a test asks for a refresh, as a user clicks Refresh.
+INDEXED_PANELS = (
+    "/project/image_patch_status/",
+    "/project/outdated_instances/",
+    "/admin/image_lifecycle/",
+    "/admin/patch_compliance/",
+)
+
+
+def refresh_indexes(session: requests.Session, base_url: str, paths=INDEXED_PANELS) -> None:
+    """Each panel of ``paths`` refreshed and rebuilt (its page no longer building)."""
+    import time
+
+    for path in paths:
+        deadline = time.monotonic() + 120
+        query = "?refresh=1"
+        while True:
+            response = session.get(base_url.rstrip("/") + path + query, timeout=TIMEOUT)
+            assert response.status_code == 200, (path, response.status_code)
+            if 'data-building="true"' not in response.text:
+                break
+            assert time.monotonic() < deadline, "the index of %s was not rebuilt" % path
+            query = ""
+            time.sleep(1)

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from django.core.cache.backends.locmem import LocMemCache
 from django.test import SimpleTestCase
 
+from patch_dashboard.api import image_rows, instance_rows
 from patch_dashboard.api import index as index_api
-from patch_dashboard.api import instance_rows
 from patch_dashboard.api.index_store import IndexStore, scope_key
 from patch_dashboard.content.paging import matches
 from patch_dashboard.lifecycle import assess_cloud, parse_flavor, parse_image, parse_server
@@ -28,7 +28,11 @@ def synthetic_rows(image_count=500):
         now=NOW,
     )
     names = {str(n): "Project %d" % n for n in range(1, bench_data.PROJECTS + 1)}
-    return assessment, instance_rows.instance_rows(assessment, project_names=names)
+    return (
+        assessment,
+        instance_rows.instance_rows(assessment, project_names=names),
+        image_rows.lifecycle_rows(assessment, instances_known=True),
+    )
 
 
 class CountingStore(IndexStore):
@@ -45,7 +49,7 @@ class IndexTest(SimpleTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.assessment, cls.rows = synthetic_rows()
+        cls.assessment, cls.rows, cls.image_rows = synthetic_rows()
 
     def setUp(self):
         cache = LocMemCache(self.id(), {"TIMEOUT": 300, "OPTIONS": {"MAX_ENTRIES": 100_000}})
@@ -53,7 +57,7 @@ class IndexTest(SimpleTestCase):
         self.meta = index_api.write_index(
             self.store,
             scope="cloud",
-            rows=self.rows,
+            tables={"instances": self.rows, "images": self.image_rows},
             compliance=self.assessment.compliance,
             built_at=datetime.now(timezone.utc),
             servers=len(self.assessment.instances),
@@ -65,7 +69,10 @@ class IndexTest(SimpleTestCase):
 
     def test_it_holds_every_row_in_chunks(self):
         self.assertGreater(len(self.rows), 2 * index_api.CHUNK_ROWS)
-        self.assertEqual(self.meta.chunks, -(-len(self.rows) // index_api.CHUNK_ROWS))
+        self.assertEqual(
+            self.meta.chunks,
+            {"instances": -(-len(self.rows) // index_api.CHUNK_ROWS), "images": 1},
+        )
         self.assertEqual(self.index.all_rows(), self.rows)
         self.assertEqual(self.index.figures().compliance, self.assessment.compliance)
 
@@ -88,7 +95,10 @@ class IndexTest(SimpleTestCase):
                 self.assertEqual(self.index.rows_at(positions), live)
 
     def test_search_finds_what_the_live_search_finds(self):
-        for needle, fields in (("project 7", ("project_name",)), ("UBUNTU", index_api.SEARCHED)):
+        for needle, fields in (
+            ("project 7", ("project_name",)),
+            ("UBUNTU", index_api.INSTANCES.searched),
+        ):
             found = self.index.search(self.index.select(), needle, fields)
             self.assertEqual(
                 self.index.rows_at(found), [r for r in self.rows if matches(r, needle, fields)]
@@ -125,10 +135,13 @@ class IndexTest(SimpleTestCase):
         )
         self.index.rows_at(page)
         self.index.figures()
-        self.assertEqual(sorted(self.store.reads), ["figures", "ids", "meta", "rows:0"])
+        self.assertEqual(
+            sorted(self.store.reads),
+            ["figures", "instances:ids", "instances:rows:0", "meta"],
+        )
 
     def test_an_evicted_chunk_is_noticed(self):
-        self.store.cache.delete("%s:%s:rows:1" % (self.store.key, self.meta.generation))
+        self.store.cache.delete("%s:%s:instances:rows:1" % (self.store.key, self.meta.generation))
         self.index.rows_at([0])
         with self.assertRaises(index_api.IndexGone):
             self.index.rows_at([index_api.CHUNK_ROWS])
@@ -138,7 +151,7 @@ class IndexTest(SimpleTestCase):
         index_api.write_index(
             self.store,
             scope="cloud",
-            rows=kept,
+            tables={"instances": kept},
             compliance=self.assessment.compliance,
             built_at=datetime.now(timezone.utc),
             servers=10,
@@ -149,3 +162,25 @@ class IndexTest(SimpleTestCase):
         self.assertEqual(fresh.all_rows(), kept)
         self.assertFalse(fresh.meta.complete)
         self.assertEqual(self.index.all_rows(), self.rows, "a reader keeps its generation")
+
+    def test_the_image_table_filters_searches_and_pages_like_the_live_list(self):
+        images = self.index.table(index_api.IMAGES)
+        self.assertEqual(images.all_rows(), self.image_rows)
+        some = self.image_rows[len(self.image_rows) // 3]
+        for filters in ({"state": some.state.value}, {"family": some.family_key}, {}):
+            with self.subTest(filters):
+                live = [
+                    row
+                    for row in self.image_rows
+                    if all(index_api.IMAGES.filters(row)[k] == v for k, v in filters.items())
+                ]
+                self.assertEqual(images.rows_at(images.select(**filters)), live)
+        found = images.search(images.select(), "ubuntu", ("name", "image_name", "project_name"))
+        self.assertEqual(
+            images.rows_at(found), [r for r in self.image_rows if "ubuntu" in r.name.lower()]
+        )
+        page, has_prev, more = index_api.page_of(
+            images, images.select(), marker=self.image_rows[9].id, prev_marker=None, size=5
+        )
+        self.assertEqual(images.rows_at(page), self.image_rows[10:15])
+        self.assertTrue(has_prev and more)

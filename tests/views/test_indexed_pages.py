@@ -20,7 +20,7 @@ MOCKS = {
     api.glance: ["image_list_detailed"],
     api.nova: ["server_list", "flavor_list"],
     api.cinder: ["volume_list"],
-    api.keystone: ["tenant_list"],
+    api.keystone: ["tenant_list", "keystoneclient"],
 }
 PROJECT_PAGES = [
     ("horizon:project:outdated_instances:index", [{}, {"show": "all"}]),

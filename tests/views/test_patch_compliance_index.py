@@ -10,14 +10,19 @@ import uuid
 from django.conf import settings
 from django.test.utils import override_settings
 from django.urls import reverse
+from keystoneauth1 import exceptions as keystone_exceptions
+from openstack_dashboard import api
 from openstack_dashboard.test import helpers
 
 from patch_dashboard.api import epoch, indexed
 from tests.views import data
 from tests.views.helpers import AdminTestCase
 from tests.views.test_paging import names
-from tests.views.test_patch_compliance import MOCKS, two_projects
+from tests.views.test_patch_compliance import MOCKS as LIVE_MOCKS
+from tests.views.test_patch_compliance import two_projects
 
+# The indexed pages also ask Keystone whether the token still holds.
+MOCKS = {**LIVE_MOCKS, api.keystone: ["tenant_list", "keystoneclient"]}
 INDEX_URL = reverse("horizon:admin:patch_compliance:index")
 EXPORT_URL = reverse("horizon:admin:patch_compliance:export")
 
@@ -75,6 +80,8 @@ class IndexedComplianceTests(AdminTestCase):
         self.assertContains(first, 'id="patch-index-status"')
         self.assertContains(first, "s ago")
         self.assertContains(first, 'href="?refresh=1"')
+        filtered = self.client.get(INDEX_URL, {"project": "2"})
+        self.assertContains(filtered, 'href="?project=2&amp;refresh=1"')
         self.reset_calls()
         later = self.client.get(INDEX_URL)
         self.assertEqual(self.listing_calls(), 0, "read from the index, not listed")
@@ -127,6 +134,7 @@ class IndexedComplianceTests(AdminTestCase):
         self.assertEqual(cold.status_code, 200)
         self.assertContains(cold, 'data-building="true"')
         self.assertContains(cold, "for the first time")
+        self.assertContains(cold, "Instances read: 0.")
         self.assertEqual(names(cold), [])
         release.set()
         wait_for_builds()
@@ -185,3 +193,17 @@ class IndexedComplianceTests(AdminTestCase):
         web_1 = next(row for row in after.context["table"].data if row.name == "web-1")
         self.assertEqual(web_1.state_code, "deprecated")
         self.assertNotContains(after, "Refreshing in the background.")
+
+    @helpers.create_mocks(MOCKS)
+    def test_a_revoked_token_is_sent_to_log_in_not_served_the_index(self):
+        self.mock_all()
+        self.assertEqual(self.client.get(INDEX_URL).status_code, 200)
+        validate = self.mock_keystoneclient.return_value.tokens.validate
+        self.assertEqual(validate.call_count, 1)
+        self.client.get(INDEX_URL)
+        self.assertEqual(validate.call_count, 1, "checked once a minute, not per view")
+        epoch.index_cache().clear()  # a minute later: the token is checked again
+        validate.side_effect = keystone_exceptions.Unauthorized("revoked")
+        response = self.client.get(INDEX_URL)
+        self.assertEqual(response.status_code, 302)
+        self.assertIn("/auth/login/", response["Location"])

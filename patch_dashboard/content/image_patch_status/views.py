@@ -137,6 +137,7 @@ class DetailView(tables.DataTableView):
         if assessment is not None:
             image = assessment.image
             context["image"] = image
+            context["glance_status"] = wording.glance_status(image.status, image.hidden)
             context["family"] = self.family
             context["state_badge"] = presentation.state_badge(assessment.state)
             context["flags"] = [

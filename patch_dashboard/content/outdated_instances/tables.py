@@ -3,6 +3,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from horizon import exceptions, messages, tables
+from openstack_dashboard.dashboards.project.instances import tables as instance_tables
 
 from patch_dashboard import wording
 from patch_dashboard.api import compute
@@ -112,7 +113,11 @@ class ExportCSV(tables.LinkAction):
 
 class OutdatedInstancesTable(paging.PagedTable, tables.DataTable):
     name = tables.WrappingColumn("name", verbose_name=_("Instance"), link=instance_link)
-    status = tables.Column("status", verbose_name=_("Status"))
+    status = tables.Column(
+        "status",
+        verbose_name=_("Status"),
+        display_choices=instance_tables.STATUS_DISPLAY_CHOICES,  # Horizon's own words
+    )
     image = tables.Column(show_image, verbose_name=_("Image"))
     image_state = tables.Column(
         "condition",
