@@ -118,6 +118,6 @@ LOGGING = {
 }
 
 # patch-dashboard: the list panels read an index of their scope kept in the "index" cache
-# above (memcached, 512 MB), rebuilt in the background once a minute at most.
-PATCH_DASHBOARD_INDEX_SECONDS = 60
+# above (memcached, 512 MB), rebuilt in the background when 30 s old.
+PATCH_DASHBOARD_INDEX_SECONDS = 30
 PATCH_DASHBOARD_INDEX_CACHE = "index"

@@ -27,8 +27,20 @@ def cloud_of(request) -> tuple[str, str]:
     return keystone, getattr(request.user, "services_region", None) or ""
 
 
+class _ThreadCache:
+    """The configured Django cache, as the calling thread's own connection: Django keeps one
+    per thread, and a memcached client's socket shared by a request and a background build
+    would interleave their replies. A store keeps this, never a connection."""
+
+    def __getattr__(self, name):
+        return getattr(caches[conf.get("PATCH_DASHBOARD_INDEX_CACHE")], name)
+
+
+_THREAD_CACHE = _ThreadCache()
+
+
 def index_cache():
-    return caches[conf.get("PATCH_DASHBOARD_INDEX_CACHE")]
+    return _THREAD_CACHE
 
 
 def _key(request) -> str:

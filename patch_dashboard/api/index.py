@@ -141,10 +141,10 @@ def write_index(
     }
     for spec in TABLES:
         items.update(table_items(spec, tables.get(spec.name, ())))
-    sizes = {
-        name: store.write("%s:%s" % (generation, name), value, timeout=timeout)
-        for name, value in items.items()
-    }
+    sizes = {}
+    for name, value in items.items():
+        sizes[name] = store.write("%s:%s" % (generation, name), value, timeout=timeout)
+        store.renew("build")  # a long write keeps the build's lock (index_store.py)
     meta = IndexMeta(
         scope=scope,
         generation=generation,

@@ -52,6 +52,7 @@ class IndexStore:
         self.cache = cache
         self.key = key
         self.item_bytes = item_bytes
+        self._locks: dict[str, tuple[str, int]] = {}
 
     def _manifest_key(self, name: str) -> str:
         return "%s:%s" % (self.key, name)
@@ -108,8 +109,22 @@ class IndexStore:
         key = "%s:lock:%s" % (self.key, name)
         token = secrets.token_hex(8)
         held = bool(self.cache.add(key, token, timeout=timeout))
+        if held:
+            self._locks[name] = (token, timeout)
         try:
             yield held
         finally:
-            if held and self.cache.get(key) == token:
-                self.cache.delete(key)
+            if held:
+                self._locks.pop(name, None)
+                if self.cache.get(key) == token:
+                    self.cache.delete(key)
+
+    def renew(self, name: str) -> None:
+        """Push back the expiry of a lock this store holds (a long build renews its lock as
+        it goes, so the lock can be short: a worker killed mid-build blocks the next build
+        for one lock timeout, not for the longest build there could be)."""
+        if name in self._locks:
+            token, timeout = self._locks[name]
+            key = "%s:lock:%s" % (self.key, name)
+            if self.cache.get(key) == token:
+                self.cache.touch(key, timeout)

@@ -45,8 +45,9 @@ CACHE_DOWN = _(
     "The dashboard's cache is not available: this page lists the whole cloud on every visit, "
     "which is slow in a large cloud."
 )
-# The lock outlives a build that died with its worker, not a build that is still running.
-LOCK_SECONDS = 900
+# A build renews its lock as it goes (each page read, each item written): a worker killed
+# mid-build leaves a lock that expires this many seconds after its last renewal.
+LOCK_SECONDS = 60
 # How long a token Keystone validated is taken as valid by the indexed pages (Nova's and
 # Glance's keystonemiddleware cache a validated token for up to 5 minutes).
 TOKEN_CHECK_SECONDS = 60
@@ -190,6 +191,10 @@ class _Reporter:
         self.written = 0.0
 
     def __call__(self, kind: str, count: int) -> None:
+        try:
+            self.store.renew("build")
+        except Exception as error:
+            LOG.warning("patch_dashboard: index lock not renewed: %s", error)
         with self.lock:
             self.status[kind + "_read"] += count
             if time.monotonic() - self.written < 0.5:

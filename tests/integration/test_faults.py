@@ -30,7 +30,7 @@ pytestmark = pytest.mark.integration
 
 CHECKOUT = pathlib.Path(__file__).resolve().parents[2]
 CLOUD_SH = CHECKOUT / "devcloud" / "cloud.sh"
-PORTS = {"nova-api": 8774, "glance": 9292}
+PORTS = {"nova-api": 8774, "glance": 9292, "memcached-index": 21212}
 QUIET_WAIT = 600  # s to wait for other cloud-using test runs to finish
 AJAX = {"X-Requested-With": "XMLHttpRequest"}
 CLOUD_FREE_TIERS = ("tests/unit", "tests/views", "tests/packaging")

@@ -3,6 +3,7 @@ once, absent when an item is lost or altered, one lock holder at a time."""
 
 import os
 import threading
+from unittest import mock
 
 from django.core.cache.backends.locmem import LocMemCache
 from django.test import SimpleTestCase
@@ -94,6 +95,20 @@ class IndexStoreTest(SimpleTestCase):
         with self.store.lock("refresh", timeout=30) as got:
             self.assertTrue(got, "released by its holder")
 
+    def test_a_held_lock_is_renewed_and_only_by_its_holder(self):
+        key = self.store.key + ":lock:build"
+        with self.store.lock("build", timeout=1) as got:
+            self.assertTrue(got)
+            with mock.patch.object(self.cache, "touch", wraps=self.cache.touch) as touch:
+                self.store.renew("build")
+                touch.assert_called_once_with(key, 1)
+        other = IndexStore(self.cache, self.store.key)
+        self.cache.add(key, "someone else", timeout=30)
+        with mock.patch.object(self.cache, "touch") as touch:
+            other.renew("build")  # never held by ``other``
+            self.store.renew("build")  # released by ``self.store``
+            touch.assert_not_called()
+
     def test_a_lock_left_by_a_dead_holder_expires(self):
         self.cache.add(self.store.key + ":lock:refresh", "someone", timeout=1)
         with self.store.lock("refresh", timeout=30) as got:
@@ -120,3 +135,21 @@ class ChangesSinceListingTest(helpers.TestCase):
         self.assertTrue(opts["all_tenants"])
         self.assertEqual([(row.name, row.status) for row in rows], [("web-2", "DELETED")])
         self.assertEqual(merge_servers({rows[0].id: rows[0]}, rows), {})
+
+
+class ThreadCacheTest(SimpleTestCase):
+    def test_each_thread_gets_its_own_connection(self):
+        """A build in the background never shares the request's memcached socket."""
+        from patch_dashboard.api import epoch
+
+        seen = []
+
+        def grab():
+            seen.append(epoch.index_cache().__getattr__("get").__self__)
+
+        grab()
+        thread = threading.Thread(target=grab)
+        thread.start()
+        thread.join()
+        self.assertEqual(len(seen), 2)
+        self.assertIsNot(seen[0], seen[1])
