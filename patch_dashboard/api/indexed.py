@@ -104,14 +104,18 @@ def build(request, store: IndexStore, scope: str, *, all_projects: bool) -> bool
     """List the scope (one listing per service, the user's token), assess it and store the
     index; False when another worker is building it. A failure keeps the last index and
     records the error in the scope's status item."""
-    with store.lock("build", timeout=LOCK_SECONDS) as held:
-        if not held:
-            _note(store, "skipped")
-            return False
-        try:
-            return _build_locked(request, store, scope, all_projects=all_projects)
-        finally:
-            _note(store, "built")
+    try:
+        with store.lock("build", timeout=LOCK_SECONDS) as held:
+            if not held:
+                _note(store, "skipped")
+                return False
+            try:
+                return _build_locked(request, store, scope, all_projects=all_projects)
+            finally:
+                _note(store, "built")
+    except Exception as error:  # the cache went down: the pages list live meanwhile
+        LOG.warning("patch_dashboard: no index build for %s: %s", scope, error)
+        return False
 
 
 def _note(store: IndexStore, what: str) -> None:
