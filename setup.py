@@ -51,7 +51,7 @@ setup(
         ),
     },
     include_package_data=False,
-    install_requires=["horizon>=27.0.0,<28"],
+    install_requires=["horizon>=25.3.0,<28"],
     # `pip install patch-dashboard[cli]`: the `openstack` commands (docs/cli.md)
     extras_require={
         "cli": [

@@ -176,8 +176,7 @@ apt_ensure() {
 phase_install() {
     log "phase install: Debian packages, .cloudvenv, .venv"
     apt_ensure mariadb-server rabbitmq-server memcached redis-server chromium chromium-driver curl \
-        python3-venv \
-        iproute2 procps
+        python3-venv gettext iproute2 procps
     local sum
     sum=$(sha256sum "$LOCK" | cut -d' ' -f1)
     if [[ ! -x $CV/bin/python || "$(cat "$CV/.devcloud-lock.sha256" 2>/dev/null)" != "$sum" ]]; then
@@ -339,6 +338,18 @@ horizon_prepare() {
     local od
     od=$("$HV/bin/python" -c 'import os, openstack_dashboard as o; print(os.path.dirname(o.__file__))')
     ln -sfn "$HERE/horizon/local_settings.py" "$od/local/local_settings.py"
+    # Horizon's wheel ships its catalogs as .po files only: compiled once here, a user who
+    # picks German reads Horizon's own menus in German too, not only the plugin's pages.
+    local sp
+    sp=$(dirname "$od")
+    if [[ ! -e $sp/horizon/locale/de/LC_MESSAGES/django.mo ]]; then
+        log "setup: compile Horizon's message catalogs"
+        local d
+        for d in horizon openstack_dashboard; do
+            (cd "$sp/$d" && "$HV/bin/django-admin" compilemessages -v0) >/dev/null 2>&1 \
+                || log "setup: $d's catalogs not compiled (menus stay English)"
+        done
+    fi
     if compgen -G "$ROOT/enabled/_[0-9]*.py" >/dev/null; then
         if [[ ${DEVCLOUD_WITHOUT_PLUGIN:-} == 1 ]]; then
             log "Horizon WITHOUT the plugin (DEVCLOUD_WITHOUT_PLUGIN=1)"

@@ -20,10 +20,11 @@ DEFAULTS = {
     # Compliance, Image Lifecycle), unless the user set Horizon's *Items Per Page*. Every
     # row is still assessed, counted and exported to CSV.
     "PATCH_DASHBOARD_PAGE_SIZE": 100,
-    # The admin's Patch Compliance is served from an index of the cloud kept in Horizon's
-    # cache (docs/scale.md): rebuilt in the background when older than this many seconds;
-    # 0 lists the whole cloud on every page view instead (the behaviour before the index).
-    "PATCH_DASHBOARD_INDEX_SECONDS": 0,
+    # The list panels (Image Patch Status, Outdated Instances, Image Lifecycle, Patch
+    # Compliance) are served from an index of their scope kept in Horizon's cache
+    # (docs/scale.md): rebuilt in the background when older than this many seconds; 0 lists
+    # the whole scope on every page view instead.
+    "PATCH_DASHBOARD_INDEX_SECONDS": 60,
     # How long the first view of a scope that has no index yet waits for its build before it
     # shows the build's progress instead.
     "PATCH_DASHBOARD_INDEX_WAIT": 2.0,

@@ -40,8 +40,7 @@ def browser_login(driver, cloud: dict, who: str) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
     user = cloud["users"][who]
-    driver.delete_all_cookies()
-    driver.get(cloud["horizon_url"] + "/auth/logout/")
+    driver.delete_all_cookies()  # a new session (Horizon 27 logs out on POST only)
     driver.get(cloud["horizon_url"] + "/auth/login/")
     wait = WebDriverWait(driver, 60)
     wait.until(expected_conditions.presence_of_element_located((By.ID, "id_username")))

@@ -80,7 +80,7 @@ class IndexMeta:
 class Figures:
     compliance: ComplianceSummary
     project_labels: Mapping[str, str]  # of the projects with instances
-    family_labels: Mapping[str, str]  # of the instances' families
+    family_labels: Mapping[str, str]  # of the instances' families: the core's names
     image_families: Mapping[str, str] = field(default_factory=dict)  # of the images' families
     image_states: Mapping[str, int] = field(default_factory=dict)  # images per state code
 
@@ -108,7 +108,8 @@ def figures_of(
     family_labels: dict[str, str] = {}
     for row in instance_rows:
         project_labels.setdefault(row.project_id, row.project_name)
-        family_labels.setdefault(row.family_key, row.family_label)
+        # The core's name, worded when shown (a pseudo family reads in the viewer's language).
+        family_labels.setdefault(row.family_key, row.family_name)
     image_families: dict[str, str] = {}
     image_states: dict[str, int] = {}
     for row in image_rows:

@@ -25,6 +25,18 @@ from patch_dashboard.lifecycle.compliance import family_key_of as compliance_fam
 GONE = (OutdatedReason.IMAGE_DELETED, OutdatedReason.NO_IMAGE)
 
 
+def family_label(key: str, name: str) -> str:
+    """What a family is called on a page, in the request's language: the core's label, or
+    the words for a pseudo family (image deleted, no image, images not listed)."""
+    if key == UNLISTED_FAMILY.key:
+        return str(wording.IMAGES_UNAVAILABLE)
+    if key == NO_IMAGE_FAMILY.key:
+        return str(wording.NO_IMAGE_LABEL)
+    if key == DELETED_FAMILY.key:
+        return str(wording.IMAGE_GONE_LABEL)
+    return name
+
+
 @dataclass(frozen=True)
 class InstanceRow:
     id: str
@@ -67,13 +79,7 @@ class InstanceRow:
 
     @property
     def family_label(self) -> str:
-        if self.family_key == UNLISTED_FAMILY.key:
-            return str(wording.IMAGES_UNAVAILABLE)
-        if self.family_key == NO_IMAGE_FAMILY.key:
-            return str(wording.NO_IMAGE_LABEL)
-        if self.family_key == DELETED_FAMILY.key:
-            return str(wording.IMAGE_GONE_LABEL)
-        return self.family_name
+        return family_label(self.family_key, self.family_name)
 
     @property
     def reason_texts(self) -> tuple[str, ...]:

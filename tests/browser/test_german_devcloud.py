@@ -202,7 +202,7 @@ def test_checker_finds_english_and_passes_german():
         "'Use %(name)s'",
         "'Superseded by %(name)s'",
         "'Superseded: %(count)d newer builds of %(family)s exist. The latest is %(name)s.'",
-        "'%(current)s of %(total)s instances run on current images'",
+        "'%(current)s of %(total)s instances run on current images (%(percent)s%%).'",
     } <= found, found
     assert (
         english_left(
@@ -210,7 +210,7 @@ def test_checker_finds_english_and_passes_german():
                 german("Outdated Instances"),
                 "Ubuntu 24.04 verwenden",
                 "Abgelöst durch Ubuntu 24.04",
-                "3 von 5 Instanzen laufen mit aktuellen Abbildern (60%).",
+                "3 von 5 Instanzen laufen mit aktuellen Abbildern (60 %).",
                 # data in a German page: a name, a reason written in English by an admin
                 "Ubuntu 24.04 20250101",
                 "CVE-2025-4802: rebuilt as Debian 12",
@@ -249,14 +249,16 @@ def in_german(browser, cloud, who):
         browser.execute_cdp_cmd("Network.clearBrowserCache", {})
         yield
     finally:
-        browser.execute_cdp_cmd("Network.clearBrowserCache", {})  # no German catalog after
-        # Sign Out (the user menu's form: Horizon logs out on POST only), then no cookie left.
+        # Sign Out (the user menu's form: Horizon logs out on POST only), then no cookie left,
+        # then the cache dropped: last, since the pages loaded here fetch the German
+        # JavaScript catalog again, which the next test would be served.
         browser.get(cloud["horizon_url"] + "/settings/")
         for form in browser.find_elements(By.CSS_SELECTOR, "form[action$='/auth/logout/']"):
             browser.execute_script("arguments[0].submit()", form)
             WebDriverWait(browser, WAIT).until(lambda d: "/auth/login" in d.current_url)
             break
         browser.delete_all_cookies()
+        browser.execute_cdp_cmd("Network.clearBrowserCache", {})
         assert browser.get_cookie(LANGUAGE_COOKIE) is None
 
 

@@ -63,7 +63,8 @@ def badge_of(browser, image_id):
 def test_admin_deprecates_through_the_dialog(cloud, browser, screenshot, builds):
     wait = WebDriverWait(browser, 60)
     browser_login(browser, cloud, "admin")
-    browser.get(cloud["horizon_url"] + PANEL + "?family=image_name:" + builds["label"])
+    # Refresh: the builds were made around the dashboard a moment ago.
+    browser.get(cloud["horizon_url"] + PANEL + "?refresh=1&family=image_name:" + builds["label"])
     wait.until(
         lambda d: d.find_elements(By.CSS_SELECTOR, 'tr[data-object-id="%s"]' % builds["old"])
     )

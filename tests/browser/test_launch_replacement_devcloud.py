@@ -84,7 +84,8 @@ def test_launch_replacement_allocates_the_recommended_image_and_flavor(
     new = outdated_instance["new"]
     login(browser, cloud)
     browser.add_cookie({"name": "API_RESULT_PAGE_SIZE", "value": "1000", "path": "/"})
-    browser.get(cloud["horizon_url"] + "/project/outdated_instances/")
+    # Refresh: the instance was booted around the dashboard a moment ago.
+    browser.get(cloud["horizon_url"] + "/project/outdated_instances/?refresh=1")
     row = wait(
         browser,
         EC.presence_of_element_located(

@@ -92,7 +92,10 @@ class IndexView(served.IndexedPage, paging.PagedView, tables.DataTableView):
             self.evicted()
             return []
         self.compliance = figures.compliance
-        self.family_labels = dict(figures.family_labels)
+        self.family_labels = {
+            key: instance_rows.family_label(key, name)
+            for key, name in figures.family_labels.items()
+        }
         self.project_labels = dict(figures.project_labels)
         self.complete = index.meta.complete
         return rows
