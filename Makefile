@@ -17,7 +17,7 @@ LOCK25 := requirements/horizon-25.lock
 STAMP25 := $(VENV25)/.installed
 
 .PHONY: venv system-deps lint fmt check test test-fast test-unit test-views test-integration \
-        test-browser test-js test-load demo demo-stop demo-clean bench bench-quick lock clean \
+        test-browser test-js test-load demo demo-stop demo-clean bench bench-quick bench-scale lock clean \
         messages compilemessages gettext-tools venv-horizon25 test-horizon25
 
 venv: $(STAMP)
@@ -124,6 +124,11 @@ bench: venv
 
 bench-quick: venv
 	$(PY) -m tools.bench --quick --skip-cloud
+
+# Horizon's pages on the simulated 100,000-instance cloud alone (tools/simcloud, through the
+# development cloud's Keystone as region SimRegion; make demo first).
+bench-scale: venv
+	$(PY) -m tools.bench_scale
 
 # Translations (docs/translations.md). `make messages` extracts the plugin's strings into the
 # catalogs under patch_dashboard/locale/ (run there, so only the plugin's own strings): Django's
