@@ -85,6 +85,7 @@ class ScaleResult:
     stats: dict = field(default_factory=dict)  # the simulator's /_sim/stats after the pages
     registered_seconds: float = 0.0  # how long SimRegion was in the catalog
     peak_rss_mib: float = 0.0  # the simulator's, at the end (after the incremental listings)
+    index_builds: dict[str, dict] = field(default_factory=dict)  # see wait_for_index()
 
     def medians(self) -> dict[str, float]:
         return {label: median(times) for label, times in self.times.items()}
@@ -153,6 +154,50 @@ def _switch(session: requests.Session, horizon_url: str, path: str) -> None:
     response = session.get(horizon_url + path, timeout=TIMEOUT, allow_redirects=False)
     if response.status_code != 302:
         raise RuntimeError("%s answered %s, not 302" % (path, response.status_code))
+
+
+INDEXED = 'id="patch-index-status"'
+BUILDING = 'data-building="true"'
+INDEX_BUILD_LIMIT = 1800  # s: 100 Nova pages at the calibrated latency take ~15 min
+
+
+def wait_for_index(result, label, session, url, simulator) -> None:
+    """For a page served from the plugin's index: its first visit (cold), then every few
+    seconds until the build is done; records the build's seconds and the simulator's
+    requests during it (``result.index_builds``). Stock pages: nothing."""
+    simulator.reset_stats()
+    started = time.perf_counter()
+    response, _seconds = _get(session, url)
+    if INDEXED not in response.text:
+        return
+    while BUILDING in response.text:
+        if time.perf_counter() - started > INDEX_BUILD_LIMIT:
+            raise RuntimeError("the index of %s was not built in %d s" % (url, INDEX_BUILD_LIMIT))
+        time.sleep(5)
+        response, _seconds = _get(session, url)
+    stats = simulator.stats()
+    result.index_builds[label] = {
+        "seconds": round(time.perf_counter() - started, 1),
+        "requests": sum(stats["requests"].values()),
+        "items": sum(stats["items"].values()),
+        "horizon_worker_peak_mib": horizon_worker_peak_mib(),
+    }
+    log("%s: index built in %.1f s" % (label, result.index_builds[label]["seconds"]))
+
+
+def horizon_worker_peak_mib() -> float | None:
+    """The largest peak RSS (VmHWM) of the development cloud's Horizon workers."""
+    try:
+        master = int((CHECKOUT / ".devcloud" / "run" / "horizon.pid").read_text().split()[0])
+        children = pathlib.Path("/proc/%d/task/%d/children" % (master, master)).read_text()
+        peaks = []
+        for pid in children.split():
+            for line in pathlib.Path("/proc/%s/status" % pid).read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+        return round(max(peaks), 1) if peaks else None
+    except (OSError, ValueError):
+        return None
 
 
 def _get(session: requests.Session, url: str) -> tuple[requests.Response, float]:
@@ -248,6 +293,8 @@ def measure(
             horizon = cloud["horizon_url"].rstrip("/")
             for attempt in range(repeats + 1):  # round 0 warms Horizon's workers and caches
                 for label, who, url in pages:
+                    if not attempt:
+                        wait_for_index(result, label, sessions[who], horizon + url, simulator)
                     simulator.reset_stats()
                     response, seconds = _get(sessions[who], horizon + url)
                     if response.status_code != 200 or "/auth/login" in response.url:
@@ -255,7 +302,9 @@ def measure(
                             "%s answered %s: %s" % (url, response.status_code, response.text[:300])
                         )
                     stats = simulator.stats()
-                    if not stats["requests"]:
+                    # A page read from the plugin's index asks the simulator nothing.
+                    indexed = INDEXED in response.text
+                    if not stats["requests"] and not indexed:
                         raise RuntimeError("%s asked the simulator nothing: not SimRegion?" % url)
                     result.rows[label] = len(set(SIM_ROW.findall(response.text)))
                     result.who[label] = who
@@ -459,6 +508,8 @@ def main() -> None:
     )
     print(report(result))
     print("\n".join(section(result)[0]))
+    for label, build in result.index_builds.items():
+        print("index build, %s: %s" % (label, build))
 
 
 if __name__ == "__main__":
