@@ -1,6 +1,6 @@
 """Nova (and Cinder for boot-from-volume): servers and flavors as lifecycle records."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from openstack_dashboard import api
@@ -19,11 +19,12 @@ def _payload(resource: Any) -> Mapping[str, Any]:
     return inner if isinstance(inner, Mapping) else inner._info
 
 
-def _server_pages(request, *, all_projects: bool, changes_since: str | None = None) -> list[Any]:
-    """All servers, paged through: Horizon's server_list returns one Nova page. With
+def _server_batches(
+    request, *, all_projects: bool, changes_since: str | None = None
+) -> Iterator[list[Any]]:
+    """All servers, a Nova page at a time (Horizon's server_list returns one page). With
     ``changes_since`` (ISO 8601), those changed since then, deleted ones included."""
     page_size = conf.nova_page_size()
-    servers: list[Any] = []
     marker = None
     while True:
         search_opts: dict[str, Any] = {"limit": page_size}
@@ -34,10 +35,10 @@ def _server_pages(request, *, all_projects: bool, changes_since: str | None = No
         if marker:
             search_opts["marker"] = marker
         batch, _more = api.nova.server_list(request, search_opts=search_opts)
-        servers.extend(batch)
         progress.read(request, "servers", len(batch))
+        yield batch
         if len(batch) < page_size or not batch:
-            return servers
+            return
         marker = batch[-1].id
 
 
@@ -63,12 +64,29 @@ def list_servers(
     """The project's servers (every project's with ``all_projects``, for admins); with
     ``changes_since`` (ISO 8601) only those changed since then, deleted ones with status
     ``DELETED`` (Nova's ``changes-since``), for an index's incremental refresh."""
-    pages = _server_pages(request, all_projects=all_projects, changes_since=changes_since)
-    payloads = [_payload(server) for server in pages]
-    volume_image_ids: dict[str, str] = {}
-    if any(not payload.get("image") for payload in payloads):
-        volume_image_ids = _volume_image_ids(request, all_projects=all_projects)
-    return [parse_server(payload, volume_image_ids=volume_image_ids) for payload in payloads]
+    # Each page is parsed as it arrives and let go: 100,000 of Nova's server documents held
+    # at once cost hundreds of MiB. A boot-from-volume server waits (in its place) for the
+    # one Cinder listing that says which image its volume came from.
+    records: list[ServerRecord | Mapping[str, Any]] = []
+    waiting = False
+    batches = _server_batches(request, all_projects=all_projects, changes_since=changes_since)
+    for batch in batches:
+        for server in batch:
+            payload = _payload(server)
+            if payload.get("image"):
+                records.append(parse_server(payload))
+            else:
+                records.append(payload)
+                waiting = True
+    if not waiting:
+        return records  # type: ignore[return-value]  # every one parsed
+    volume_image_ids = _volume_image_ids(request, all_projects=all_projects)
+    return [
+        record
+        if isinstance(record, ServerRecord)
+        else parse_server(record, volume_image_ids=volume_image_ids)
+        for record in records
+    ]
 
 
 def private_flavors_usable(request) -> bool:
