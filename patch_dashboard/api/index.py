@@ -32,6 +32,7 @@ from patch_dashboard.api.index_store import IndexStore, Written
 from patch_dashboard.lifecycle import ComplianceSummary
 
 CHUNK_ROWS = 1000
+REPLACED_SECONDS = 300  # how long a replaced generation stays readable
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,13 @@ def write_index(
         epoch=epoch,
         instances_known=instances_known,
     )
+    previous = Index.open(store)
     store.write("meta", meta, timeout=timeout)
+    if previous is not None:
+        # The generation just replaced: kept long enough for a page that is reading it, then
+        # freed (a cache without eviction, such as Redis without maxmemory, would grow).
+        for name in previous.meta.sizes:
+            store.expire("%s:%s" % (previous.meta.generation, name), REPLACED_SECONDS)
     return meta
 
 

@@ -101,6 +101,22 @@ class IndexStore:
             return None
         return pickle.loads(zlib.decompress(blob))  # noqa: S301 - written by this module
 
+    def expire(self, name: str, seconds: int) -> None:
+        """Let the value under ``name`` expire ``seconds`` from now (a replaced generation:
+        a reader still on it finishes its page; the cache then frees it)."""
+        manifest = self.cache.get(self._manifest_key(name))
+        if not isinstance(manifest, dict):
+            return
+        self.cache.touch(self._manifest_key(name), seconds)
+        try:
+            parts = int(manifest["items"])
+        except (KeyError, TypeError, ValueError):
+            return
+        for index in range(parts):
+            self.cache.touch(
+                "%s:%s:%s:%d" % (self.key, name, manifest["generation"], index), seconds
+            )
+
     @contextmanager
     def lock(self, name: str, *, timeout: int) -> Iterator[bool]:
         """``with store.lock("refresh", timeout=300) as held:`` ``held`` is True for the one

@@ -3,6 +3,7 @@ every filter, search and Prev/Next marker, the same figures; reading a page read
 of rows, not the cloud; an evicted item is noticed, not served half."""
 
 from datetime import datetime, timezone
+from unittest import mock
 
 from django.core.cache.backends.locmem import LocMemCache
 from django.test import SimpleTestCase
@@ -148,15 +149,26 @@ class IndexTest(SimpleTestCase):
 
     def test_a_new_generation_replaces_the_old_whole(self):
         kept = self.rows[:10]
-        index_api.write_index(
-            self.store,
-            scope="cloud",
-            tables={"instances": kept},
-            compliance=self.assessment.compliance,
-            built_at=datetime.now(timezone.utc),
-            servers=10,
-            images=0,
-            complete=False,
+        old = "%s:%s:" % (self.store.key, self.meta.generation)
+        touched = mock.patch.object(self.store.cache, "touch", wraps=self.store.cache.touch)
+        with touched as touch:
+            index_api.write_index(
+                self.store,
+                scope="cloud",
+                tables={"instances": kept},
+                compliance=self.assessment.compliance,
+                built_at=datetime.now(timezone.utc),
+                servers=10,
+                images=0,
+                complete=False,
+            )
+        # Every item of the replaced generation is let expire, none of the new one.
+        expired = {call.args[0] for call in touch.call_args_list}
+        self.assertTrue(expired)
+        self.assertTrue(all(key.startswith(old) for key in expired), expired)
+        self.assertIn(old + "figures", expired)
+        self.assertTrue(
+            all(call.args[1] == index_api.REPLACED_SECONDS for call in touch.call_args_list)
         )
         fresh = index_api.Index.open(self.store)
         self.assertEqual(fresh.all_rows(), kept)
