@@ -74,7 +74,6 @@ class IndexMeta:
     chunks: Mapping[str, int]  # table -> number of row chunks
     sizes: Mapping[str, Written] = field(default_factory=dict)  # item -> what was stored
     epoch: str | None = None  # the cloud's write epoch when the build began (api/epoch.py)
-    instances_known: bool = True  # Nova answered (image rows then carry instance counts)
 
 
 @dataclass(frozen=True)
@@ -129,7 +128,6 @@ def write_index(
     servers: int,
     images: int,
     complete: bool,
-    instances_known: bool = True,
     epoch: str | None = None,
     timeout: int | None = None,
 ) -> IndexMeta:
@@ -160,7 +158,6 @@ def write_index(
         },
         sizes=sizes,
         epoch=epoch,
-        instances_known=instances_known,
     )
     previous = Index.open(store)
     store.write("meta", meta, timeout=timeout)
@@ -202,22 +199,6 @@ class Index:
 
     def table(self, spec: TableSpec = INSTANCES) -> "Table":
         return Table(self, spec)
-
-    # The instance table, the one most pages read.
-    def select(self, **filters: str) -> Sequence[int]:
-        return self.table().select(**filters)
-
-    def search(self, positions: Iterable[int], needle: str, fields=INSTANCES.searched):
-        return self.table().search(positions, needle, fields)
-
-    def position_of(self, row_id: str | None) -> int | None:
-        return self.table().position_of(row_id)
-
-    def rows_at(self, positions: Iterable[int]) -> list[Any]:
-        return self.table().rows_at(positions)
-
-    def all_rows(self) -> list[Any]:
-        return self.table().all_rows()
 
 
 class Table:
@@ -276,8 +257,23 @@ class Table:
         return rows
 
 
+def window(
+    count: int, *, after: int | None, before: int | None, size: int
+) -> tuple[int, int, bool, bool]:
+    """The page of ``count`` rows that Horizon's Prev/Next links ask for: after the row at
+    index ``after``, or the page before the row at ``before`` (None: not among the rows; then
+    the first page). -> (start, end, has_prev, has_more)."""
+    start = 0
+    if after is not None:
+        start = after + 1
+    elif before is not None:
+        start = max(0, before - size)
+    end = start + size
+    return start, end, start > 0, end < count
+
+
 def page_of(
-    index: "Index | Table",
+    table: Table,
     positions: Sequence[int],
     *,
     marker: str | None,
@@ -285,16 +281,16 @@ def page_of(
     size: int,
 ) -> tuple[list[int], bool, bool]:
     """One page of ``positions`` (ascending) after ``marker`` or before ``prev_marker`` (row
-    ids), as Horizon's Prev/Next links ask: (positions, has_prev, has_more)."""
-    start = 0
-    after, before = index.position_of(marker), index.position_of(prev_marker)
-    if after is not None:
-        at = bisect.bisect_left(positions, after)
-        if at < len(positions) and positions[at] == after:
-            start = at + 1
-    elif before is not None:
-        at = bisect.bisect_left(positions, before)
-        if at < len(positions) and positions[at] == before:
-            start = max(0, at - size)
-    end = start + size
-    return list(positions[start:end]), start > 0, end < len(positions)
+    ids): (positions, has_prev, has_more)."""
+
+    def index_in_positions(row_id: str | None) -> int | None:
+        position = table.position_of(row_id)
+        if position is None:
+            return None
+        at = bisect.bisect_left(positions, position)
+        return at if at < len(positions) and positions[at] == position else None
+
+    after = index_in_positions(marker)
+    before = None if after is not None else index_in_positions(prev_marker)
+    start, end, has_prev, has_more = window(len(positions), after=after, before=before, size=size)
+    return list(positions[start:end]), has_prev, has_more

@@ -109,16 +109,17 @@ def build(request, store: IndexStore, scope: str, *, all_projects: bool) -> bool
             if not held:
                 _note(store, "skipped")
                 return False
+            started = utcnow()
             try:
-                return _build_locked(request, store, scope, all_projects=all_projects)
+                return _build_locked(request, store, scope, started, all_projects=all_projects)
             finally:
-                _note(store, "built")
+                _note(store, "built", started)
     except Exception as error:  # the cache went down: the pages list live meanwhile
         LOG.warning("patch_dashboard: no index build for %s: %s", scope, error)
         return False
 
 
-def _note(store: IndexStore, what: str) -> None:
+def _note(store: IndexStore, what: str, started: datetime | None = None) -> None:
     """Builds and skipped builds, with the worker and the time (the scope's ``history``:
     the last 50, read by the single-flight test; written by the lock's holder only, a skip
     counted with the cache's atomic increment)."""
@@ -128,18 +129,16 @@ def _note(store: IndexStore, what: str) -> None:
             store.cache.incr(store.key + ":skipped")
             return
         history = list(store.read("history") or [])[-49:]
-        history.append((os.getpid(), _started.get(store.key), utcnow()))
+        history.append((os.getpid(), started, utcnow()))
         store.write("history", history)
     except Exception as error:
         LOG.warning("patch_dashboard: index history not written: %s", error)
 
 
-_started: dict[str, datetime] = {}
-
-
-def _build_locked(request, store: IndexStore, scope: str, *, all_projects: bool) -> bool:
+def _build_locked(
+    request, store: IndexStore, scope: str, started: datetime, *, all_projects: bool
+) -> bool:
     """The build itself, with the scope's lock held."""
-    started = _started[store.key] = utcnow()
     at_epoch = epoch.current(request)  # writes after this point make the index stale
     last = _open(store)
     status = {
@@ -168,7 +167,6 @@ def _build_locked(request, store: IndexStore, scope: str, *, all_projects: bool)
                 ),
                 IMAGES.name: rows_of_images(cloud, instances_known=instances_known),
             },
-            instances_known=instances_known,
             compliance=loaded.assessment.compliance,
             built_at=started,
             servers=len(loaded.servers or ()),

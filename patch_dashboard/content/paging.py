@@ -109,35 +109,31 @@ class PagedView:
             return rows
         return [row for row in rows if matches(row, needle, fields)]
 
-    def paginate_index(self, index, positions):
-        """One page of an index's rows at ``positions`` (searched first), as ``paginate``
-        pages a list: the same markers, the same Prev/Next."""
+    def paginate_index(self, table, positions):
+        """One page of an index table's rows at ``positions`` (searched first), as
+        ``paginate`` pages a list: the same markers, the same Prev/Next."""
         needle, fields = self.search_terms()
         if needle:
-            positions = index.search(positions, needle, fields)
+            positions = table.search(positions, needle, fields)
         page, self._has_prev, self._has_more = index_api.page_of(
-            index,
+            table,
             positions,
             marker=self.request.GET.get("marker"),
             prev_marker=self.request.GET.get("prev_marker"),
             size=page_size(self.request),
         )
-        return index.rows_at(page)
+        return table.rows_at(page)
 
     def paginate(self, rows):
         rows = self.search(rows)
-        size = page_size(self.request)
         position = {row.id: index for index, row in enumerate(rows)}
-        marker = self.request.GET.get("marker")
-        before = self.request.GET.get("prev_marker")
-        start = 0
-        if marker in position:
-            start = position[marker] + 1
-        elif before in position:
-            start = max(0, position[before] - size)
-        end = start + size
-        self._has_prev = start > 0
-        self._has_more = end < len(rows)
+        after = position.get(self.request.GET.get("marker"))
+        start, end, self._has_prev, self._has_more = index_api.window(
+            len(rows),
+            after=after,
+            before=None if after is not None else position.get(self.request.GET.get("prev_marker")),
+            size=page_size(self.request),
+        )
         return rows[start:end]
 
     def has_prev_data(self, table):

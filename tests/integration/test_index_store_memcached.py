@@ -3,13 +3,13 @@ memcached refuses an item over 1 MiB, the store's split value still round-trips,
 several workers only one holds a scope's refresh lock."""
 
 import os
-import threading
 import uuid
 
 import pytest
 from django.core.cache.backends.memcached import PyMemcacheCache
 
 from patch_dashboard.api.index_store import ITEM_BYTES, IndexStore, scope_key
+from tests.locking import contend
 
 pytestmark = pytest.mark.integration
 
@@ -36,21 +36,10 @@ def test_memcached_refuses_what_the_store_splits(cloud, memcached):
 
 
 def test_one_refresh_lock_holder_among_workers(cloud, memcached):
-    store = IndexStore(memcached, scope_key(cloud["keystone_url"], cloud["region"], "cloud"))
-    start, done, held = threading.Barrier(6), threading.Barrier(6), []
+    key = scope_key(cloud["keystone_url"], cloud["region"], "cloud")
 
-    def worker():
-        cache = PyMemcacheCache(MEMCACHED, {"KEY_PREFIX": memcached.key_prefix})
-        mine = IndexStore(cache, store.key)
-        start.wait()
-        with mine.lock("refresh", timeout=30) as got:
-            held.append(got)
-            done.wait()
-        cache.close()
+    def worker_store():  # each worker its own connection, as each Horizon worker has
+        return IndexStore(PyMemcacheCache(MEMCACHED, {"KEY_PREFIX": memcached.key_prefix}), key)
 
-    threads = [threading.Thread(target=worker) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
+    held = contend(worker_store, "refresh", 6)
     assert sorted(held) == [False] * 5 + [True]

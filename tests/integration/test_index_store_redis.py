@@ -7,13 +7,13 @@ import os
 import shutil
 import socket
 import subprocess
-import threading
 import time
 
 import pytest
 from django.core.cache.backends.redis import RedisCache
 
 from patch_dashboard.api.index_store import IndexStore, scope_key
+from tests.locking import contend
 
 pytestmark = pytest.mark.integration
 
@@ -73,20 +73,7 @@ def test_a_large_value_and_the_lock_on_redis(redis_server):
     written = store.write("servers", value, timeout=60)
     assert written.items >= 5
     assert store.read("servers") == value
-    start, done, held = threading.Barrier(5), threading.Barrier(5), []
-
-    def worker():
-        mine = IndexStore(redis_cache(url), store.key)
-        start.wait()
-        with mine.lock("build", timeout=30) as got:
-            held.append(got)
-            done.wait()
-
-    threads = [threading.Thread(target=worker) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
+    held = contend(lambda: IndexStore(redis_cache(url), store.key), "build", 5)
     assert sorted(held) == [False] * 4 + [True]
 
 

@@ -67,6 +67,7 @@ class IndexTest(SimpleTestCase):
         )
         self.store.reads.clear()
         self.index = index_api.Index.open(self.store)
+        self.table = self.index.table()
 
     def test_it_holds_every_row_in_chunks(self):
         self.assertGreater(len(self.rows), 2 * index_api.CHUNK_ROWS)
@@ -74,7 +75,7 @@ class IndexTest(SimpleTestCase):
             self.meta.chunks,
             {"instances": -(-len(self.rows) // index_api.CHUNK_ROWS), "images": 1},
         )
-        self.assertEqual(self.index.all_rows(), self.rows)
+        self.assertEqual(self.table.all_rows(), self.rows)
         self.assertEqual(self.index.figures().compliance, self.assessment.compliance)
 
     def test_every_filter_selects_what_the_live_listing_selects(self):
@@ -92,49 +93,49 @@ class IndexTest(SimpleTestCase):
         for filters in cases:
             with self.subTest(filters):
                 live = instance_rows.select(self.rows, **filters)
-                positions = self.index.select(**filters)
-                self.assertEqual(self.index.rows_at(positions), live)
+                positions = self.table.select(**filters)
+                self.assertEqual(self.table.rows_at(positions), live)
 
     def test_search_finds_what_the_live_search_finds(self):
         for needle, fields in (
             ("project 7", ("project_name",)),
             ("UBUNTU", index_api.INSTANCES.searched),
         ):
-            found = self.index.search(self.index.select(), needle, fields)
+            found = self.table.search(self.table.select(), needle, fields)
             self.assertEqual(
-                self.index.rows_at(found), [r for r in self.rows if matches(r, needle, fields)]
+                self.table.rows_at(found), [r for r in self.rows if matches(r, needle, fields)]
             )
             self.assertTrue(found)
 
     def test_paging_walks_each_row_once_both_ways(self):
-        positions = self.index.select(state="superseded")
+        positions = self.table.select(state="superseded")
         seen, marker = [], None
         while True:
             page, _prev, more = index_api.page_of(
-                self.index, positions, marker=marker, prev_marker=None, size=97
+                self.table, positions, marker=marker, prev_marker=None, size=97
             )
             seen.extend(page)
             if not more:
                 break
-            marker = self.index.rows_at(page[-1:])[0].id
+            marker = self.table.rows_at(page[-1:])[0].id
         self.assertEqual(seen, list(positions))
-        last = self.index.rows_at([positions[-1]])[0].id
+        last = self.table.rows_at([positions[-1]])[0].id
         back, has_prev, more = index_api.page_of(
-            self.index, positions, marker=None, prev_marker=last, size=10
+            self.table, positions, marker=None, prev_marker=last, size=10
         )
         self.assertEqual(back, list(positions[-11:-1]))
         self.assertTrue(has_prev and more)
         stale, has_prev, _ = index_api.page_of(
-            self.index, positions, marker="gone-id", prev_marker=None, size=10
+            self.table, positions, marker="gone-id", prev_marker=None, size=10
         )
         self.assertEqual((stale, has_prev), (list(positions[:10]), False))
 
     def test_a_page_reads_one_chunk_not_the_cloud(self):
-        positions = self.index.select()
+        positions = self.table.select()
         page, _, _ = index_api.page_of(
-            self.index, positions, marker=None, prev_marker=None, size=20
+            self.table, positions, marker=None, prev_marker=None, size=20
         )
-        self.index.rows_at(page)
+        self.table.rows_at(page)
         self.index.figures()
         self.assertEqual(
             sorted(self.store.reads),
@@ -143,9 +144,9 @@ class IndexTest(SimpleTestCase):
 
     def test_an_evicted_chunk_is_noticed(self):
         self.store.cache.delete("%s:%s:instances:rows:1" % (self.store.key, self.meta.generation))
-        self.index.rows_at([0])
+        self.table.rows_at([0])
         with self.assertRaises(index_api.IndexGone):
-            self.index.rows_at([index_api.CHUNK_ROWS])
+            self.table.rows_at([index_api.CHUNK_ROWS])
 
     def test_a_new_generation_replaces_the_old_whole(self):
         kept = self.rows[:10]
@@ -171,9 +172,9 @@ class IndexTest(SimpleTestCase):
             all(call.args[1] == index_api.REPLACED_SECONDS for call in touch.call_args_list)
         )
         fresh = index_api.Index.open(self.store)
-        self.assertEqual(fresh.all_rows(), kept)
+        self.assertEqual(fresh.table().all_rows(), kept)
         self.assertFalse(fresh.meta.complete)
-        self.assertEqual(self.index.all_rows(), self.rows, "a reader keeps its generation")
+        self.assertEqual(self.table.all_rows(), self.rows, "a reader keeps its generation")
 
     def test_the_image_table_filters_searches_and_pages_like_the_live_list(self):
         images = self.index.table(index_api.IMAGES)

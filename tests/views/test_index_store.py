@@ -13,6 +13,7 @@ from openstack_dashboard.test import helpers
 from patch_dashboard.api import compute
 from patch_dashboard.api.index_store import IndexStore, scope_key
 from patch_dashboard.lifecycle.changes import merge_servers
+from tests.locking import contend
 from tests.views import data
 
 
@@ -75,21 +76,7 @@ class IndexStoreTest(SimpleTestCase):
             self.assertTrue(key.isprintable() and " " not in key)
 
     def test_one_lock_holder_across_threads(self):
-        held = []
-        barrier = threading.Barrier(8)
-
-        def worker():
-            barrier.wait()
-            with self.store.lock("refresh", timeout=30) as got:
-                held.append(got)
-                barrier_done.wait()
-
-        barrier_done = threading.Barrier(8)
-        threads = [threading.Thread(target=worker) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(10)
+        held = contend(lambda: IndexStore(self.cache, self.store.key), "refresh", 8)
         self.assertEqual(held.count(True), 1)
         self.assertEqual(held.count(False), 7)
         with self.store.lock("refresh", timeout=30) as got:
