@@ -28,6 +28,13 @@ DEFAULTS = {
     # How long the first view of a scope that has no index yet waits for its build before it
     # shows the build's progress instead.
     "PATCH_DASHBOARD_INDEX_WAIT": 2.0,
+    # A refresh reads only what changed since the last one (Nova changes-since, Glance
+    # updated_at); every this many seconds it lists the whole scope again instead, which is
+    # when images deleted outside the dashboard leave the index and rows are sorted again.
+    # Keep it shorter than Nova's archiving of deleted servers (nova-manage db
+    # archive_deleted_rows): a server archived before a refresh saw it deleted stays listed
+    # until the next full one. 0: every refresh is a full one.
+    "PATCH_DASHBOARD_INDEX_RESYNC_SECONDS": 3600,
     # Which of Django's CACHES holds the index (memcached: split into items under 1 MiB).
     "PATCH_DASHBOARD_INDEX_CACHE": "default",
 }
@@ -53,6 +60,10 @@ def block_deprecated_launch() -> bool:
 def index_seconds() -> float:
     """Seconds an index is served before a rebuild starts; 0: no index (live listings)."""
     return float(get("PATCH_DASHBOARD_INDEX_SECONDS"))
+
+
+def index_resync_seconds() -> float:
+    return float(get("PATCH_DASHBOARD_INDEX_RESYNC_SECONDS"))
 
 
 def index_wait() -> float:

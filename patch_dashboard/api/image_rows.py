@@ -6,7 +6,13 @@ from dataclasses import dataclass, fields
 from datetime import date
 
 from patch_dashboard import wording
-from patch_dashboard.lifecycle import ChainProblem, CloudAssessment, ImageAssessment, PatchState
+from patch_dashboard.lifecycle import (
+    ChainProblem,
+    CloudAssessment,
+    ImageAssessment,
+    ImageRecord,
+    PatchState,
+)
 from patch_dashboard.lifecycle.actions import is_restorable
 
 
@@ -98,19 +104,26 @@ class LifecycleRow(ImageRow):
         return self.state in (PatchState.DEPRECATED, PatchState.OBSOLETE)
 
 
+def lifecycle_row(row: ImageRow, image: ImageRecord, *, project_count: int | None) -> LifecycleRow:
+    """The admin's row of an image: its project row, with ``project_count`` (projects with
+    instances on it; None: instances could not be listed) and whether Restore applies."""
+    return LifecycleRow(
+        **{field.name: getattr(row, field.name) for field in fields(ImageRow)},
+        project_count=project_count,
+        restorable=is_restorable(image),
+    )
+
+
 def lifecycle_rows(cloud: CloudAssessment, *, instances_known: bool) -> list[LifecycleRow]:
     projects: dict[str, set[str]] = {}
     for instance in cloud.instances:
         if instance.image_id is not None:
             projects.setdefault(instance.image_id, set()).add(instance.server.project_id)
-    rows = []
-    for row in image_rows(cloud, instances_known=instances_known):
-        image = cloud.images[row.id].image
-        rows.append(
-            LifecycleRow(
-                **{field.name: getattr(row, field.name) for field in fields(ImageRow)},
-                project_count=len(projects.get(row.id, ())) if instances_known else None,
-                restorable=is_restorable(image),
-            )
+    return [
+        lifecycle_row(
+            row,
+            cloud.images[row.id].image,
+            project_count=len(projects.get(row.id, ())) if instances_known else None,
         )
-    return rows
+        for row in image_rows(cloud, instances_known=instances_known)
+    ]

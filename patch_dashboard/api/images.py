@@ -41,11 +41,14 @@ def _list_pages(request, filters: Mapping[str, Any]) -> list[Any]:
 
 
 @profiler.trace
-def list_images(request) -> list[ImageRecord]:
-    """Every image the user may see, hidden ones included when configured (the default)."""
-    wrapped = _list_pages(request, {})
+def list_images(request, *, updated_since: str | None = None) -> list[ImageRecord]:
+    """Every image the user may see, hidden ones included when configured (the default);
+    with ``updated_since`` (ISO 8601), those changed since then (Glance's ``updated_at``
+    filter; a deleted image is not listed at all), for an index's incremental refresh."""
+    filters = {"updated_at": "gte:" + updated_since} if updated_since else {}
+    wrapped = _list_pages(request, filters)
     if conf.include_hidden_images():
-        wrapped += _list_pages(request, {"os_hidden": True})
+        wrapped += _list_pages(request, {**filters, "os_hidden": True})
     seen: set[str] = set()
     records = []
     for image in wrapped:

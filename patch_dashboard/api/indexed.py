@@ -35,7 +35,15 @@ from openstack_dashboard import api
 from openstack_dashboard.api.rest import utils as rest_utils
 
 from patch_dashboard import conf
-from patch_dashboard.api import epoch, image_rows, instance_rows, inventory, progress
+from patch_dashboard.api import (
+    compute,
+    epoch,
+    image_rows,
+    increment,
+    instance_rows,
+    inventory,
+    progress,
+)
 from patch_dashboard.api.index import IMAGES, INSTANCES, Index, IndexGone, write_index
 from patch_dashboard.api.index_store import IndexStore, scope_key
 
@@ -135,6 +143,34 @@ def _note(store: IndexStore, what: str, started: datetime | None = None) -> None
         LOG.warning("patch_dashboard: index history not written: %s", error)
 
 
+def _full_build(request, store, scope, started, at_epoch, names, all_projects) -> None:
+    """List the whole scope, assess it and store a new index."""
+    loaded = inventory.load(request, flavors=True, all_projects=all_projects, strict=True)
+    cloud = loaded.assessment
+    instances_known = loaded.servers is not None
+    rows_of_images = image_rows.lifecycle_rows if all_projects else image_rows.image_rows
+    write_index(
+        store,
+        scope=scope,
+        tables={
+            INSTANCES.name: instance_rows.instance_rows(
+                cloud, project_names=names, images_known=loaded.images is not None
+            ),
+            IMAGES.name: rows_of_images(cloud, instances_known=instances_known),
+        },
+        compliance=loaded.assessment.compliance,
+        built_at=started,
+        servers=len(loaded.servers or ()),
+        images=len(loaded.images or ()),
+        complete=loaded.complete,
+        epoch=at_epoch,
+        raw=increment.raw_of(
+            loaded, private_flavors_usable=compute.private_flavors_usable(request)
+        ),
+        listed_at=started,
+    )
+
+
 def _build_locked(
     request, store: IndexStore, scope: str, started: datetime, *, all_projects: bool
 ) -> bool:
@@ -153,27 +189,23 @@ def _build_locked(
     reporter = _Reporter(store, status)
     try:
         with progress.reporting(request, reporter):
-            loaded = inventory.load(request, flavors=True, all_projects=all_projects, strict=True)
-        names = _project_names(request, all_projects)
-        cloud = loaded.assessment
-        instances_known = loaded.servers is not None
-        rows_of_images = image_rows.lifecycle_rows if all_projects else image_rows.image_rows
-        write_index(
-            store,
-            scope=scope,
-            tables={
-                INSTANCES.name: instance_rows.instance_rows(
-                    cloud, project_names=names, images_known=loaded.images is not None
-                ),
-                IMAGES.name: rows_of_images(cloud, instances_known=instances_known),
-            },
-            compliance=loaded.assessment.compliance,
-            built_at=started,
-            servers=len(loaded.servers or ()),
-            images=len(loaded.images or ()),
-            complete=loaded.complete,
-            epoch=at_epoch,
-        )
+            names = _project_names(request, all_projects)
+            if increment.usable(last, started):
+                assert last is not None
+                try:
+                    increment.refresh(
+                        request,
+                        store,
+                        last,
+                        started=started,
+                        epoch=at_epoch,
+                        all_projects=all_projects,
+                        project_names=names,
+                    )
+                except IndexGone:  # an item evicted: list the scope whole
+                    _full_build(request, store, scope, started, at_epoch, names, all_projects)
+            else:
+                _full_build(request, store, scope, started, at_epoch, names, all_projects)
         store.write("status", {"finished_at": utcnow(), "error": None})
     except Exception as error:
         LOG.warning("patch_dashboard: building the index of %s failed: %s", scope, error)

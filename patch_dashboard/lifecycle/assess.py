@@ -148,6 +148,124 @@ def _image_of(server: ServerRecord) -> str | None:
     return server.image_id or server.volume_image_id
 
 
+class InstanceAssessor:
+    """Assesses one server at a time against one listing of images (assessed) and flavors:
+    :func:`assess_cloud` calls it for every server, an index's incremental refresh only for
+    the servers that changed (``patch_dashboard/api/increment.py``)."""
+
+    def __init__(
+        self,
+        *,
+        assessments: Mapping[str, ImageAssessment],
+        flavors: Sequence[FlavorRecord],
+        now: datetime,
+        private_flavors_usable: bool = True,
+    ) -> None:
+        self.assessments = assessments
+        self.now = as_utc(now)
+        self.by_size = sorted(
+            recommendable(flavors, private_usable=private_flavors_usable), key=flavor_size
+        )
+        self.flavor_by_id: dict[str, FlavorRecord] = {}
+        self.flavor_by_name: dict[str, FlavorRecord] = {}
+        for listed in flavors:
+            self.flavor_by_id.setdefault(listed.id, listed)
+            self.flavor_by_name.setdefault(listed.name, listed)
+        # Servers share few (image, flavor) pairs; fit each pair once.
+        self.chosen: dict[tuple[str, str | None, bool], FlavorRecord | None] = {}
+
+    def _choose_flavor(
+        self, image: ImageRecord, current: FlavorRecord | None, boot_from_volume: bool
+    ) -> FlavorRecord | None:
+        key = (image.id, current.id if current else None, boot_from_volume)
+        if key not in self.chosen:
+            self.chosen[key] = recommend_flavor(
+                image, self.by_size, current=current, boot_from_volume=boot_from_volume
+            )
+        return self.chosen[key]
+
+    def __call__(self, server: ServerRecord) -> InstanceAssessment:
+        # Nova >= 2.47 embeds the flavor by name only.
+        flavor = (
+            self.flavor_by_id.get(server.flavor_id)
+            if server.flavor_id is not None
+            else self.flavor_by_name.get(server.flavor_name or "")
+        )
+        image_id = _image_of(server)
+        assessment = self.assessments.get(image_id) if image_id else None
+        if assessment is None:
+            reason = OutdatedReason.NO_IMAGE if image_id is None else OutdatedReason.IMAGE_DELETED
+            return InstanceAssessment(
+                server=server,
+                image_id=image_id,
+                image=None,
+                outdated=True,
+                reasons=frozenset({reason}),
+                recommended_image=None,
+                recommended_flavor=None,
+                flavor=flavor,
+                days_behind=None,
+                builds_behind=None,
+            )
+        outdated = assessment.state is not PatchState.CURRENT
+        target_id = assessment.recommendation.image_id
+        recommended = None
+        if target_id is not None and (target_id != image_id or outdated):
+            recommended = self.assessments[target_id].image
+        return InstanceAssessment(
+            server=server,
+            image_id=image_id,
+            image=assessment,
+            outdated=outdated,
+            reasons=frozenset(_REASONS[flag] for flag in assessment.flags if flag in _REASONS),
+            recommended_image=recommended,
+            recommended_flavor=self._choose_flavor(
+                recommended or assessment.image, flavor, server.boot_from_volume
+            ),
+            flavor=flavor,
+            days_behind=_days_since(recommended, self.now)
+            if recommended is not None and recommended.id != image_id
+            else None,
+            builds_behind=assessment.builds_behind,
+        )
+
+
+def image_of(server: ServerRecord) -> str | None:
+    """The image a server runs: its own, or its root volume's (boot from volume)."""
+    return _image_of(server)
+
+
+def instance_counts(servers: Iterable[ServerRecord]) -> dict[str, int]:
+    """Image id -> servers on it."""
+    counts: dict[str, int] = {}
+    for server in servers:
+        image_id = _image_of(server)
+        if image_id is not None:
+            counts[image_id] = counts.get(image_id, 0) + 1
+    return counts
+
+
+def assess_listing(
+    *,
+    images: Sequence[ImageRecord],
+    flavors: Sequence[FlavorRecord],
+    now: datetime,
+    instance_counts: Mapping[str, int],
+    private_flavors_usable: bool = True,
+) -> tuple[dict[str, ImageAssessment], dict[str, Family], InstanceAssessor]:
+    """The images assessed (with ``instance_counts``), their families, and the assessor of
+    servers against them."""
+    now = as_utc(now)
+    assessments, families = _assess(_by_id(images, now), now, instance_counts)
+    assessor = InstanceAssessor(
+        assessments=assessments,
+        flavors=flavors,
+        now=now,
+        private_flavors_usable=private_flavors_usable,
+    )
+    return assessments, families, assessor
+
+
 def assess_cloud(
     *,
     images: Sequence[ImageRecord],
@@ -161,84 +279,14 @@ def assess_cloud(
     ``private_flavors_usable``: whether the private flavors in ``flavors`` may be recommended
     to the instances' projects (a member's listing; not an admin's, see ``recommendable``).
     """
-    now = as_utc(now)
-    by_id = _by_id(images, now)
-    counts: dict[str, int] = {}
-    for server in servers:
-        image_id = _image_of(server)
-        if image_id is not None and image_id in by_id:
-            counts[image_id] = counts.get(image_id, 0) + 1
-    assessments, families = _assess(by_id, now, counts)
-
-    by_size = sorted(recommendable(flavors, private_usable=private_flavors_usable), key=flavor_size)
-    flavor_by_id: dict[str, FlavorRecord] = {}
-    flavor_by_name: dict[str, FlavorRecord] = {}
-    for listed in flavors:
-        flavor_by_id.setdefault(listed.id, listed)
-        flavor_by_name.setdefault(listed.name, listed)
-    # Servers share few (image, flavor) pairs; fit each pair once.
-    chosen: dict[tuple[str, str | None, bool], FlavorRecord | None] = {}
-
-    def choose_flavor(
-        image: ImageRecord, current: FlavorRecord | None, boot_from_volume: bool
-    ) -> FlavorRecord | None:
-        key = (image.id, current.id if current else None, boot_from_volume)
-        if key not in chosen:
-            chosen[key] = recommend_flavor(
-                image, by_size, current=current, boot_from_volume=boot_from_volume
-            )
-        return chosen[key]
-
-    instances = []
-    for server in servers:
-        # Nova >= 2.47 embeds the flavor by name only.
-        flavor = (
-            flavor_by_id.get(server.flavor_id)
-            if server.flavor_id is not None
-            else flavor_by_name.get(server.flavor_name or "")
-        )
-        image_id = _image_of(server)
-        assessment = assessments.get(image_id) if image_id else None
-        if assessment is None:
-            reason = OutdatedReason.NO_IMAGE if image_id is None else OutdatedReason.IMAGE_DELETED
-            instances.append(
-                InstanceAssessment(
-                    server=server,
-                    image_id=image_id,
-                    image=None,
-                    outdated=True,
-                    reasons=frozenset({reason}),
-                    recommended_image=None,
-                    recommended_flavor=None,
-                    flavor=flavor,
-                    days_behind=None,
-                    builds_behind=None,
-                )
-            )
-            continue
-        outdated = assessment.state is not PatchState.CURRENT
-        target_id = assessment.recommendation.image_id
-        recommended = None
-        if target_id is not None and (target_id != image_id or outdated):
-            recommended = by_id[target_id]
-        instances.append(
-            InstanceAssessment(
-                server=server,
-                image_id=image_id,
-                image=assessment,
-                outdated=outdated,
-                reasons=frozenset(_REASONS[flag] for flag in assessment.flags if flag in _REASONS),
-                recommended_image=recommended,
-                recommended_flavor=choose_flavor(
-                    recommended or assessment.image, flavor, server.boot_from_volume
-                ),
-                flavor=flavor,
-                days_behind=_days_since(recommended, now)
-                if recommended is not None and recommended.id != image_id
-                else None,
-                builds_behind=assessment.builds_behind,
-            )
-        )
+    assessments, families, assess = assess_listing(
+        images=images,
+        flavors=flavors,
+        now=now,
+        instance_counts=instance_counts(servers),
+        private_flavors_usable=private_flavors_usable,
+    )
+    instances = [assess(server) for server in servers]
 
     compliance = summarize(instances)
     # Instances without a listed image are counted under pseudo families; name them too.

@@ -19,6 +19,7 @@ from patch_dashboard.api.lifecycle import record_signer
 from patch_dashboard.lifecycle.actions import APPLIED_KEY
 from tests.views import data
 from tests.views.helpers import AdminTestCase, TestCase
+from tests.views.test_patch_compliance_index import index_on
 
 INDEX_URL = reverse("horizon:admin:image_lifecycle:index")
 DEPRECATE_URL = reverse("horizon:admin:image_lifecycle:deprecate")
@@ -730,3 +731,25 @@ def test_no_view_writes_through_image_update():
     for path in [*folder.glob("content/image_lifecycle/*.py"), folder / "api" / "lifecycle.py"]:
         text = path.read_text()
         assert not re.search(r"image_update\(|images\.update\(", text), path
+
+
+class IndexedImpactTests(LifecycleTestCase):
+    """With the cloud's index on, the Deprecate dialog's impact comes from the index's rows of
+    the chosen images: no listing of every project's servers per dialog."""
+
+    def setUp(self):
+        super().setUp()
+        index_on(self)
+
+    @helpers.create_mocks({**MOCKS, api.keystone: ["tenant_list", "keystoneclient"]})
+    def test_the_impact_preview_reads_the_index_not_nova(self):
+        self.serve()
+        self.assertEqual(self.client.get(INDEX_URL).status_code, 200)  # builds the index
+        self.mock_server_list.reset_mock()
+        response = self.client.get(form_url(DEPRECATE_URL, "ubuntu-old"))
+        self.assertEqual(response.status_code, 200)
+        self.mock_server_list.assert_not_called()
+        impact = response.context["form"].impact()
+        self.assertEqual([item.server.name for item in impact.instances], ["web-2"])
+        self.assertEqual(impact.instances[0].target_image.name, "Ubuntu 24.04")
+        self.assertContains(response, "1 instance in 1 project runs these images.")

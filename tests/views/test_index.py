@@ -73,7 +73,10 @@ class IndexTest(SimpleTestCase):
         self.assertGreater(len(self.rows), 2 * index_api.CHUNK_ROWS)
         self.assertEqual(
             self.meta.chunks,
-            {"instances": -(-len(self.rows) // index_api.CHUNK_ROWS), "images": 1},
+            {
+                "instances": -(-len(self.rows) // index_api.CHUNK_ROWS),
+                "images": -(-len(self.image_rows) // index_api.CHUNK_ROWS),
+            },
         )
         self.assertEqual(self.table.all_rows(), self.rows)
         self.assertEqual(self.index.figures().compliance, self.assessment.compliance)
@@ -139,8 +142,13 @@ class IndexTest(SimpleTestCase):
         self.index.figures()
         self.assertEqual(
             sorted(self.store.reads),
-            ["figures", "instances:ids", "instances:rows:0", "meta"],
+            ["figures", "instances:filter:live", "instances:rows:0", "meta"],
         )
+        # The next page: its marker is found in one bucket of ids, not in all of them.
+        self.store.reads.clear()
+        marker = self.table.rows_at(page[-1:])[0].id
+        index_api.page_of(self.table, positions, marker=marker, prev_marker=None, size=20)
+        self.assertEqual([name.split(":")[1] for name in self.store.reads], ["ids"])
 
     def test_an_evicted_chunk_is_noticed(self):
         self.store.cache.delete("%s:%s:instances:rows:1" % (self.store.key, self.meta.generation))

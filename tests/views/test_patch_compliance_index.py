@@ -43,18 +43,24 @@ def wait_for_builds():
         thread.join(30)
 
 
+def index_on(test, **extra):
+    """The index on for ``test`` (a LocMem cache of its own), its builds waited for after."""
+    override = override_settings(
+        CACHES=index_cache(),
+        PATCH_DASHBOARD_INDEX_SECONDS=3600,
+        PATCH_DASHBOARD_INDEX_CACHE="index",
+        PATCH_DASHBOARD_INDEX_WAIT=10,
+        **extra,
+    )
+    override.enable()
+    test.addCleanup(override.disable)
+    test.addCleanup(wait_for_builds)
+
+
 class IndexedComplianceTests(AdminTestCase):
     def setUp(self):
         super().setUp()
-        self.settings_override = override_settings(
-            CACHES=index_cache(),
-            PATCH_DASHBOARD_INDEX_SECONDS=3600,
-            PATCH_DASHBOARD_INDEX_CACHE="index",
-            PATCH_DASHBOARD_INDEX_WAIT=10,
-        )
-        self.settings_override.enable()
-        self.addCleanup(self.settings_override.disable)
-        self.addCleanup(wait_for_builds)
+        index_on(self)
 
     def mock_all(self, servers=None):
         self.mock_cloud(server_list=two_projects() if servers is None else servers)

@@ -1,11 +1,15 @@
+import dataclasses
+
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from horizon import exceptions, forms, messages
 from horizon.utils import memoized
 
+from patch_dashboard import conf
 from patch_dashboard.api import image_rows as lifecycle_rows
-from patch_dashboard.api import inventory
+from patch_dashboard.api import indexed, inventory
 from patch_dashboard.api import lifecycle as lifecycle_api
+from patch_dashboard.api.index import IndexGone
 from patch_dashboard.content.image_lifecycle import forms as lifecycle_forms
 from patch_dashboard.content.image_lifecycle import tables as lifecycle_tables
 from patch_dashboard.content.image_patch_status import views as project_views
@@ -62,8 +66,36 @@ class DeprecateView(LifecycleDialog):
 
     @memoized.memoized_method
     def loaded(self):
-        # Servers of every project for the impact, flavors for where they would go.
-        return inventory.load(self.request, flavors=True, all_projects=True)
+        """Images and flavors listed now (the write acts on them), and the instances on the
+        chosen images for the impact: from the cloud's index when there is a complete one
+        (its age is the page's), else every project's servers listed live."""
+        instances = self.indexed_instances()
+        if instances is None:
+            return inventory.load(self.request, flavors=True, all_projects=True)
+        loaded = inventory.load(self.request, servers=False, flavors=True, all_projects=True)
+        return dataclasses.replace(
+            loaded,
+            servers=[instance.server for instance in instances],
+            assessment=dataclasses.replace(loaded.assessment, instances=instances),
+        )
+
+    def indexed_instances(self):
+        """The assessed instances on the requested images, read from the cloud's index
+        through its ``image`` filter (rows of those images only); None: no index to read."""
+        if conf.index_seconds() <= 0:
+            return None
+        served = indexed.serve(self.request, all_projects=True)
+        index = served.index
+        if index is None or not index.meta.complete:
+            return None
+        try:
+            table = index.table()
+            positions = sorted(
+                {p for image_id in set(self.requested_ids()) for p in table.select(image=image_id)}
+            )
+            return tuple(row.assessment for row in table.rows_at(positions))
+        except IndexGone:
+            return None
 
     def requested_ids(self):
         if self.request.method == "POST":

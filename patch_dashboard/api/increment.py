@@ -1,0 +1,386 @@
+"""An index brought up to date from what changed since its last refresh (issue 13).
+
+A full build lists every server of the scope: 100 Nova pages at 100,000 instances. A
+refresh that follows one needs only what changed: Nova's ``changes-since`` lists the servers
+created, changed or deleted (``DELETED``) since a time, Glance's ``updated_at`` filter the
+images changed since then (hidden ones too), and the flavors are one short listing. Then:
+
+- the images are assessed again (cheap: thousands, not the servers), and an image whose
+  assessment changed in any way a row shows (its state, family, recommendation, the
+  recommended build itself) marks the rows of the servers on it (the ``image`` filter);
+- those rows and the changed servers' rows are assessed again, one server at a time
+  (:class:`~patch_dashboard.lifecycle.assess.InstanceAssessor`); a deleted server's row
+  becomes a hole, a new server's row goes after the last; the compliance figures are
+  adjusted by the difference of each row, the image rows of the images whose assessment or
+  use changed are made again;
+- :func:`~patch_dashboard.api.index.patch_index` writes only the items that changed.
+
+The cost follows the changes, not the cloud. What an increment cannot see is left to the
+full listing every ``PATCH_DASHBOARD_INDEX_RESYNC_SECONDS``: an image deleted outside the
+dashboard (Glance lists no deleted image), a server Nova archived before it was seen deleted,
+the sort order of changed rows (they keep their place), project names renamed in Keystone,
+and "days behind" as the days pass. An increment is not tried, and the scope is listed
+whole, when the last index is incomplete (a service failed), was built by a different
+version, or lacks the records to merge into.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from patch_dashboard import conf
+from patch_dashboard.api import image_rows, instance_rows, inventory
+from patch_dashboard.api.index import (
+    IMAGES,
+    INSTANCES,
+    Figures,
+    Index,
+    IndexMeta,
+    TablePatch,
+    patch_index,
+)
+from patch_dashboard.api.index_store import IndexStore
+from patch_dashboard.api.parallel import call_parallel
+from patch_dashboard.lifecycle import (
+    CloudAssessment,
+    ComplianceCount,
+    ComplianceSummary,
+    FlavorRecord,
+    ImageAssessment,
+    ImageRecord,
+    InstanceAssessment,
+    ServerRecord,
+)
+from patch_dashboard.lifecycle.assess import assess_listing, image_of
+from patch_dashboard.lifecycle.changes import GONE_STATUSES
+from patch_dashboard.lifecycle.compliance import family_key_of
+
+LOG = logging.getLogger(__name__)
+
+# Nova and Glance compare changes-since with their own clocks, at a second's resolution:
+# each increment reads from this long before the last one began (a row read twice is
+# merged once, see lifecycle/changes.py).
+OVERLAP = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Raw:
+    """What an increment needs besides the rows, kept in the index's ``raw`` item."""
+
+    images: Sequence[ImageRecord]
+    flavors: Sequence[FlavorRecord]
+    signatures: Mapping[str, tuple]  # image id -> what rows show of its assessment
+    usage: Mapping[str, Mapping[str, int]]  # image id -> project id -> servers on it
+    private_flavors_usable: bool = True
+    version: int = 1
+
+
+def signature(assessment: ImageAssessment, assessments: Mapping[str, ImageAssessment]) -> tuple:
+    """What the rows of the servers on an image show of its assessment: when it changes,
+    they are assessed again."""
+    target = assessment.recommendation.image_id
+    recommended = assessments.get(target) if target else None
+    return (
+        assessment.image,
+        assessment.family.key,
+        assessment.family.label,
+        assessment.state,
+        assessment.flags,
+        assessment.recommendation,
+        assessment.builds_behind,
+        recommended.image if recommended is not None else None,
+    )
+
+
+def usage_of(servers: Sequence[ServerRecord]) -> dict[str, dict[str, int]]:
+    usage: dict[str, dict[str, int]] = {}
+    for server in servers:
+        image_id = image_of(server)
+        if image_id is not None:
+            projects = usage.setdefault(image_id, {})
+            projects[server.project_id] = projects.get(server.project_id, 0) + 1
+    return usage
+
+
+def raw_of(loaded: inventory.Inventory, *, private_flavors_usable: bool) -> Raw | None:
+    """The ``raw`` item of a full build (None when it is incomplete: no increment follows)."""
+    if not loaded.complete or loaded.flavors is None:
+        return None
+    assessments = loaded.assessment.images
+    return Raw(
+        images=list(loaded.images or ()),
+        flavors=list(loaded.flavors),
+        signatures={key: signature(value, assessments) for key, value in assessments.items()},
+        usage=usage_of(loaded.servers or ()),
+        private_flavors_usable=private_flavors_usable,
+    )
+
+
+def usable(index: Index | None, now: datetime) -> bool:
+    """Whether the next refresh of ``index`` may be an increment."""
+    if index is None or not index.meta.complete or not index.has("raw"):
+        return False
+    meta: IndexMeta = index.meta
+    if meta.listed_at is None or meta.resynced_at is None:
+        return False
+    resync = conf.index_resync_seconds()
+    return resync > 0 and (now - meta.resynced_at).total_seconds() < resync
+
+
+@dataclass
+class _Tally:
+    """The compliance summary, adjustable row by row."""
+
+    overall: list[int]
+    by_project: dict[str, list[int]] = field(default_factory=dict)
+    by_family: dict[str, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, summary: ComplianceSummary) -> _Tally:
+        def counts(mapping):
+            return {key: [count.current, count.total] for key, count in mapping.items()}
+
+        return cls(
+            [summary.overall.current, summary.overall.total],
+            counts(summary.by_project),
+            counts(summary.by_family),
+        )
+
+    def add(self, instance: InstanceAssessment, sign: int) -> None:
+        current = 0 if instance.outdated else sign
+        for tallies, key in (
+            (self.by_project, instance.server.project_id),
+            (self.by_family, family_key_of(instance)),
+        ):
+            tally = tallies.setdefault(key, [0, 0])
+            tally[0] += current
+            tally[1] += sign
+            if tally[1] <= 0:
+                del tallies[key]
+        self.overall[0] += current
+        self.overall[1] += sign
+
+    def summary(self) -> ComplianceSummary:
+        return ComplianceSummary(
+            overall=ComplianceCount(*self.overall),
+            by_project={key: ComplianceCount(*tally) for key, tally in self.by_project.items()},
+            by_family={key: ComplianceCount(*tally) for key, tally in self.by_family.items()},
+        )
+
+
+def _listings(request, since: str, *, all_projects: bool):
+    """What changed since ``since``: servers (deleted ones too), images, and the flavors;
+    a failed call raises (the last index stays, the page shows the error)."""
+
+    def call(name, **kwargs):
+        function, message = inventory.SERVICE_CALLS[name]
+        return (inventory.guarded(function, message, strict=True), [request], kwargs)
+
+    return call_parallel(
+        call("servers", all_projects=all_projects, changes_since=since),
+        call("images", updated_since=since),
+        call("flavors"),
+    )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def refresh(
+    request,
+    store: IndexStore,
+    last: Index,
+    *,
+    started: datetime,
+    epoch: str | None,
+    all_projects: bool,
+    project_names: Mapping[str, str],
+) -> IndexMeta:
+    """Bring ``last`` up to date (see the module's docstring); returns the new meta."""
+    raw: Raw = last.item("raw")
+    since = _iso(last.meta.listed_at - OVERLAP)
+    changed_servers, changed_images, flavors = _listings(request, since, all_projects=all_projects)
+
+    table = last.table(INSTANCES)
+    replaced: dict[int, ServerRecord | None] = {}
+    appended: dict[str, ServerRecord] = {}
+    for server in changed_servers:
+        gone = server.status.upper() in GONE_STATUSES
+        position = table.position_of(server.id)
+        if position is None:
+            if gone:
+                appended.pop(server.id, None)
+            else:
+                appended[server.id] = server
+        else:
+            replaced[position] = None if gone else server
+
+    records = {image.id: image for image in raw.images}
+    records.update((image.id, image) for image in changed_images)
+
+    # The rows of the changed servers, before: what they counted.
+    before = dict(zip(sorted(replaced), table.rows_at(sorted(replaced)), strict=True))
+    usage = {key: dict(value) for key, value in raw.usage.items()}
+    touched_images: set[str] = set()
+
+    def count(server: ServerRecord, sign: int) -> None:
+        image_id = image_of(server)
+        if image_id is None:
+            return
+        touched_images.add(image_id)
+        projects = usage.setdefault(image_id, {})
+        projects[server.project_id] = projects.get(server.project_id, 0) + sign
+        if projects[server.project_id] <= 0:
+            del projects[server.project_id]
+        if not projects:
+            del usage[image_id]
+
+    for position, server in replaced.items():
+        if before[position] is not None:
+            count(before[position].assessment.server, -1)
+        if server is not None:
+            count(server, +1)
+    for server in appended.values():
+        count(server, +1)
+
+    assessments, families, assess = inventory.assessed(
+        assess_listing,
+        images=list(records.values()),
+        flavors=flavors,
+        now=started,
+        instance_counts={key: sum(value.values()) for key, value in usage.items()},
+        private_flavors_usable=raw.private_flavors_usable,
+    )
+    signatures = {key: signature(value, assessments) for key, value in assessments.items()}
+    changed = {key for key, value in signatures.items() if raw.signatures.get(key) != value}
+    changed |= set(raw.signatures) - set(signatures)
+
+    # Every row that shows what changed: the changed servers', and those on changed images
+    # (all of them when the flavors changed: a recommended flavor may be another).
+    affected = set(replaced)
+    if list(flavors) != list(raw.flavors):
+        affected.update(table.select())
+    else:
+        image_filter = table.filter_values("image")
+        for image_id in changed:
+            affected.update(image_filter.get(image_id, ()))
+    old_rows = dict(zip(sorted(affected), table.rows_at(sorted(affected)), strict=True))
+    tally = _Tally.of(last.figures().compliance)
+
+    def row_of(server: ServerRecord) -> instance_rows.InstanceRow:
+        instance = inventory.assessed(assess, server=server)
+        tally.add(instance, +1)
+        return instance_rows.instance_row(instance, project_names=project_names)
+
+    instance_patch = TablePatch()
+    for position in sorted(affected):
+        old = old_rows[position]
+        if old is None:  # a hole already
+            continue
+        tally.add(old.assessment, -1)
+        server = replaced.get(position, old.assessment.server)
+        instance_patch.replaced[position] = None if server is None else row_of(server)
+    instance_patch.appended = [row_of(server) for server in appended.values()]
+
+    image_patch = _image_patch(
+        last,
+        assessments,
+        families,
+        usage,
+        changed | touched_images,
+        all_projects=all_projects,
+    )
+    old_figures = last.figures()
+    compliance = tally.summary()
+    figures = Figures(
+        compliance,
+        project_labels=_labels(old_figures.project_labels, compliance.by_project, project_names),
+        family_labels=_family_labels(old_figures.family_labels, compliance, instance_patch),
+        image_families={value.family.key: value.family.label for value in assessments.values()},
+        image_states=_states(assessments),
+    )
+    new_raw = Raw(
+        images=list(records.values()),
+        flavors=list(flavors),
+        signatures=signatures,
+        usage=usage,
+        private_flavors_usable=raw.private_flavors_usable,
+    )
+    return patch_index(
+        store,
+        last,
+        patches={INSTANCES.name: instance_patch, IMAGES.name: image_patch},
+        figures=figures,
+        raw=new_raw,
+        built_at=started,
+        servers=compliance.overall.total,
+        images=len(records),
+        epoch=epoch,
+        listed_at=started,
+    )
+
+
+def _labels(old: Mapping[str, str], keys, names: Mapping[str, str]) -> dict[str, str]:
+    return {key: names.get(key) or old.get(key) or key for key in keys}
+
+
+def _family_labels(
+    old: Mapping[str, str], compliance: ComplianceSummary, patch: TablePatch
+) -> dict[str, str]:
+    labels = dict(old)
+    for row in [*patch.replaced.values(), *patch.appended]:
+        if row is not None:
+            labels[row.family_key] = row.family_name
+    return {key: labels.get(key, key) for key in compliance.by_family}
+
+
+def _states(assessments: Mapping[str, ImageAssessment]) -> dict[str, int]:
+    states: dict[str, int] = {}
+    for value in assessments.values():
+        states[value.state.value] = states.get(value.state.value, 0) + 1
+    return states
+
+
+def _image_patch(
+    last: Index,
+    assessments: Mapping[str, ImageAssessment],
+    families,
+    usage: Mapping[str, Mapping[str, int]],
+    candidates: set[str],
+    *,
+    all_projects: bool,
+) -> TablePatch:
+    """The image rows that differ: of images whose assessment or use changed, new images."""
+    cloud = CloudAssessment(
+        images=dict(assessments),
+        families=families,
+        instances=(),
+        compliance=ComplianceSummary(ComplianceCount(0, 0), {}, {}),
+    )
+    table = last.table(IMAGES)
+    patch = TablePatch()
+    wanted = {key for key in candidates if key in assessments}
+    positions = {key: table.position_of(key) for key in wanted}
+    known = sorted(position for position in positions.values() if position is not None)
+    old_rows = dict(zip(known, table.rows_at(known), strict=True))
+    for image_id in sorted(wanted):
+        row = image_rows.image_row(assessments[image_id], cloud, instances_known=True)
+        if all_projects:
+            row = image_rows.lifecycle_row(
+                row,
+                assessments[image_id].image,
+                project_count=len(usage.get(image_id, ())),
+            )
+        position = positions[image_id]
+        if position is None:
+            patch.appended.append(row)
+        elif old_rows[position] != row:
+            patch.replaced[position] = row
+    return patch
+
+
+__all__ = ["OVERLAP", "Raw", "raw_of", "refresh", "usable"]
