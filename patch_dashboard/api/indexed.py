@@ -177,20 +177,24 @@ def _build_locked(
     """The build itself, with the scope's lock held."""
     at_epoch = epoch.current(request)  # writes after this point make the index stale
     last = _open(store)
+    incremental = increment.usable(last, started)
+    # What the last build found: the bar's 100 % (None: the first build, or an increment,
+    # which reads what changed: no share of the cloud).
+    whole = last is not None and not incremental
     status = {
         "started_at": started,
         "servers_read": 0,
         "images_read": 0,
-        # What the last build found: the bar's 100 % (None: the first build).
-        "servers_expected": last.meta.servers if last else None,
-        "images_expected": last.meta.images if last else None,
+        "incremental": incremental,
+        "servers_expected": last.meta.servers if whole and last else None,
+        "images_expected": last.meta.images if whole and last else None,
     }
     store.write("status", status)
     reporter = _Reporter(store, status)
     try:
         with progress.reporting(request, reporter):
             names = _project_names(request, all_projects)
-            if increment.usable(last, started):
+            if incremental:
                 assert last is not None
                 try:
                     increment.refresh(

@@ -284,3 +284,33 @@ class ImagePatchStatusDetailTests(TestCase):
         response = self.client.get(url)
         self.assertRedirectsNoFollow(response, INDEX_URL)
         self.assertMessageCount(error=1)
+
+
+class IndexedDetailTests(TestCase):
+    """With the project's index on, an image's page counts the instances on each build from
+    the index (its image filter) instead of listing the project's servers."""
+
+    MOCKS = {
+        api.glance: ["image_list_detailed"],
+        api.nova: ["server_list", "flavor_list"],  # the index's build lists the flavors too
+        api.cinder: ["volume_list"],
+        api.keystone: ["keystoneclient"],
+    }
+
+    def counts(self, response):
+        return {row.name: row.instance_count for row in response.context["table"].data}
+
+    @helpers.create_mocks(MOCKS)
+    def test_the_lineage_counts_instances_from_the_index(self):
+        from tests.views.test_patch_compliance_index import index_on
+
+        self.mock_cloud()
+        live = self.counts(self.client.get(detail_url("ubuntu-mid")))
+        self.assertTrue(any(live.values()), live)  # some build has instances
+        index_on(self)
+        self.assertEqual(self.client.get(INDEX_URL).status_code, 200)  # builds the index
+        self.mock_server_list.reset_mock()
+        response = self.client.get(detail_url("ubuntu-mid"))
+        self.assertEqual(response.status_code, 200)
+        self.mock_server_list.assert_not_called()
+        self.assertEqual(self.counts(response), live)

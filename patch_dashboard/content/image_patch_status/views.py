@@ -1,12 +1,13 @@
+import dataclasses
 from collections import Counter
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from horizon import exceptions, messages, tables
 
-from patch_dashboard import wording
-from patch_dashboard.api import image_rows, inventory
-from patch_dashboard.api.index import IMAGES
+from patch_dashboard import conf, wording
+from patch_dashboard.api import image_rows, indexed, inventory
+from patch_dashboard.api.index import IMAGES, IndexGone
 from patch_dashboard.content import paging, presentation, served
 from patch_dashboard.content.image_patch_status import tables as project_tables
 from patch_dashboard.lifecycle import PatchState
@@ -96,8 +97,35 @@ class DetailView(tables.DataTableView):
     template_name = "project/image_patch_status/detail.html"
     page_title = _("Image Patch Status: {{ row.name }}")
 
+    def loaded(self):
+        """Glance's images listed now (the page shows their metadata as it is), and the
+        instances on each from the project's index when there is a complete one (its
+        ``image`` filter: no listing of the project's servers), else listed live."""
+        positions = self.indexed_positions()
+        if positions is None:
+            return inventory.load(self.request)
+        loaded = inventory.load(self.request, servers=False)
+        images = {
+            key: dataclasses.replace(value, instance_count=len(positions.get(key, ())))
+            for key, value in loaded.assessment.images.items()
+        }
+        return dataclasses.replace(
+            loaded, servers=[], assessment=dataclasses.replace(loaded.assessment, images=images)
+        )
+
+    def indexed_positions(self):
+        if conf.index_seconds() <= 0:
+            return None
+        index = indexed.serve(self.request, all_projects=False).index
+        if index is None or not index.meta.complete:
+            return None
+        try:
+            return index.table().filter_values("image")
+        except IndexGone:
+            return None
+
     def get_data(self):
-        loaded = inventory.load(self.request)
+        loaded = self.loaded()
         image_id = self.kwargs["image_id"]
         cloud = loaded.assessment
         assessment = cloud.images.get(image_id)
