@@ -1,5 +1,6 @@
 """Nova (and Cinder for boot-from-volume): servers and flavors as lifecycle records."""
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -59,22 +60,34 @@ def _volume_image_ids(request, *, all_projects: bool) -> dict[str, str]:
 
 @profiler.trace
 def list_servers(
-    request, *, all_projects: bool = False, changes_since: str | None = None
+    request,
+    *,
+    all_projects: bool = False,
+    changes_since: str | None = None,
+    known_volume_images: Mapping[str, str | None] | None = None,
 ) -> list[ServerRecord]:
     """The project's servers (every project's with ``all_projects``, for admins); with
     ``changes_since`` (ISO 8601) only those changed since then, deleted ones with status
-    ``DELETED`` (Nova's ``changes-since``), for an index's incremental refresh."""
+    ``DELETED`` (Nova's ``changes-since``), for an index's incremental refresh, which passes
+    ``known_volume_images`` (server id -> its root volume's image, of the boot-from-volume
+    servers it knows): Cinder is then asked only for a server it does not know."""
     # Each page is parsed as it arrives and let go: 100,000 of Nova's server documents held
     # at once cost hundreds of MiB. A boot-from-volume server waits (in its place) for the
     # one Cinder listing that says which image its volume came from.
     records: list[ServerRecord | Mapping[str, Any]] = []
     waiting = False
     batches = _server_batches(request, all_projects=all_projects, changes_since=changes_since)
+    known = known_volume_images or {}
     for batch in batches:
         for server in batch:
             payload = _payload(server)
             if payload.get("image"):
                 records.append(parse_server(payload))
+            elif payload.get("id") in known or str(payload.get("status")).upper() == "DELETED":
+                # Known, or gone: no need to ask Cinder which image its volume holds.
+                record = parse_server(payload)
+                image_id = known.get(record.id)
+                records.append(dataclasses.replace(record, volume_image_id=image_id))
             else:
                 records.append(payload)
                 waiting = True

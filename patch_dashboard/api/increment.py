@@ -15,9 +15,10 @@ images changed since then (hidden ones too), and the flavors are one short listi
   use changed are made again;
 - :func:`~patch_dashboard.api.index.patch_index` writes only the items that changed.
 
-The cost follows the changes, not the cloud. What an increment cannot see is left to the
-full listing every ``PATCH_DASHBOARD_INDEX_RESYNC_SECONDS``: an image deleted outside the
-dashboard (Glance lists no deleted image), a server Nova archived before it was seen deleted,
+The cost follows the changes, not the cloud. The user's Refresh lists every image instead
+(an image deleted outside the dashboard leaves then: Glance lists no deleted image). What an
+increment cannot see is left to the full listing every ``PATCH_DASHBOARD_INDEX_RESYNC_SECONDS``:
+such a deletion before anyone's Refresh, a server Nova archived before it was seen deleted,
 the sort order of changed rows (they keep their place), project names renamed in Keystone,
 and "days behind" as the days pass. An increment is not tried, and the scope is listed
 whole, when the last index is incomplete (a service failed), was built by a different
@@ -76,6 +77,10 @@ class Raw:
     usage: Mapping[str, Mapping[str, int]]  # image id -> project id -> servers on it
     private_flavors_usable: bool = True
     version: int = 1
+    # server id -> its root volume's image, of the boot-from-volume servers: Cinder is asked
+    # only about a new one (a volume's image does not change under a server; a rebuild of a
+    # volume-backed server, Nova 2.93, shows at the next full listing)
+    volume_images: Mapping[str, str | None] = field(default_factory=dict)
 
 
 def signature(assessment: ImageAssessment, assessments: Mapping[str, ImageAssessment]) -> tuple:
@@ -116,7 +121,12 @@ def raw_of(loaded: inventory.Inventory, *, private_flavors_usable: bool) -> Raw 
         signatures={key: signature(value, assessments) for key, value in assessments.items()},
         usage=usage_of(loaded.servers or ()),
         private_flavors_usable=private_flavors_usable,
+        volume_images=volume_images_of(loaded.servers or ()),
     )
+
+
+def volume_images_of(servers) -> dict[str, str | None]:
+    return {server.id: server.volume_image_id for server in servers if server.boot_from_volume}
 
 
 def usable(index: Index | None, now: datetime) -> bool:
@@ -171,7 +181,7 @@ class _Tally:
         )
 
 
-def _listings(request, since: str, *, all_projects: bool):
+def _listings(request, since: str, *, all_projects: bool, volume_images, whole_images: bool):
     """What changed since ``since``: servers (deleted ones too), images, and the flavors;
     a failed call raises (the last index stays, the page shows the error)."""
 
@@ -180,8 +190,13 @@ def _listings(request, since: str, *, all_projects: bool):
         return (inventory.guarded(function, message, strict=True), [request], kwargs)
 
     return call_parallel(
-        call("servers", all_projects=all_projects, changes_since=since),
-        call("images", updated_since=since),
+        call(
+            "servers",
+            all_projects=all_projects,
+            changes_since=since,
+            known_volume_images=volume_images,
+        ),
+        call("images", updated_since=None if whole_images else since),
         call("flavors"),
     )
 
@@ -199,11 +214,20 @@ def refresh(
     epoch: str | None,
     all_projects: bool,
     project_names: Mapping[str, str],
+    whole_images: bool = False,
 ) -> IndexMeta:
-    """Bring ``last`` up to date (see the module's docstring); returns the new meta."""
+    """Bring ``last`` up to date (see the module's docstring); returns the new meta.
+    ``whole_images``: list every image, not only those changed (Refresh): an image deleted
+    since leaves the index, the rows of the servers on it say so."""
     raw: Raw = last.item("raw")
     since = _iso(last.meta.listed_at - OVERLAP)
-    changed_servers, changed_images, flavors = _listings(request, since, all_projects=all_projects)
+    changed_servers, changed_images, flavors = _listings(
+        request,
+        since,
+        all_projects=all_projects,
+        volume_images=raw.volume_images,
+        whole_images=whole_images,
+    )
 
     table = last.table(INSTANCES)
     replaced: dict[int, ServerRecord | None] = {}
@@ -219,7 +243,7 @@ def refresh(
         else:
             replaced[position] = None if gone else server
 
-    records = {image.id: image for image in raw.images}
+    records = {} if whole_images else {image.id: image for image in raw.images}
     records.update((image.id, image) for image in changed_images)
 
     # The rows of the changed servers, before: what they counted.
@@ -303,12 +327,18 @@ def refresh(
         image_families={value.family.key: value.family.label for value in assessments.values()},
         image_states=_states(assessments),
     )
+    volume_images = dict(raw.volume_images)
+    for server in changed_servers:
+        volume_images.pop(server.id, None)
+        if server.boot_from_volume and server.status.upper() not in GONE_STATUSES:
+            volume_images[server.id] = server.volume_image_id
     new_raw = Raw(
         images=list(records.values()),
         flavors=list(flavors),
         signatures=signatures,
         usage=usage,
         private_flavors_usable=raw.private_flavors_usable,
+        volume_images=volume_images,
     )
     return patch_index(
         store,
@@ -364,9 +394,12 @@ def _image_patch(
     table = last.table(IMAGES)
     patch = TablePatch()
     wanted = {key for key in candidates if key in assessments}
-    positions = {key: table.position_of(key) for key in wanted}
+    positions = {key: table.position_of(key) for key in candidates}
     known = sorted(position for position in positions.values() if position is not None)
     old_rows = dict(zip(known, table.rows_at(known), strict=True))
+    for image_id in sorted(set(candidates) - wanted):  # deleted: its row goes
+        if positions[image_id] is not None:
+            patch.replaced[positions[image_id]] = None
     for image_id in sorted(wanted):
         row = image_rows.image_row(assessments[image_id], cloud, instances_known=True)
         if all_projects:

@@ -108,7 +108,9 @@ def _project_names(request, all_projects: bool) -> dict[str, str]:
     return {project.id: project.name for project in projects}
 
 
-def build(request, store: IndexStore, scope: str, *, all_projects: bool) -> bool:
+def build(
+    request, store: IndexStore, scope: str, *, all_projects: bool, whole_images: bool = False
+) -> bool:
     """List the scope (one listing per service, the user's token), assess it and store the
     index; False when another worker is building it. A failure keeps the last index and
     records the error in the scope's status item."""
@@ -119,7 +121,14 @@ def build(request, store: IndexStore, scope: str, *, all_projects: bool) -> bool
                 return False
             started = utcnow()
             try:
-                return _build_locked(request, store, scope, started, all_projects=all_projects)
+                return _build_locked(
+                    request,
+                    store,
+                    scope,
+                    started,
+                    all_projects=all_projects,
+                    whole_images=whole_images,
+                )
             finally:
                 _note(store, "built", started)
     except Exception as error:  # the cache went down: the pages list live meanwhile
@@ -172,7 +181,13 @@ def _full_build(request, store, scope, started, at_epoch, names, all_projects) -
 
 
 def _build_locked(
-    request, store: IndexStore, scope: str, started: datetime, *, all_projects: bool
+    request,
+    store: IndexStore,
+    scope: str,
+    started: datetime,
+    *,
+    all_projects: bool,
+    whole_images: bool = False,
 ) -> bool:
     """The build itself, with the scope's lock held."""
     at_epoch = epoch.current(request)  # writes after this point make the index stale
@@ -205,6 +220,7 @@ def _build_locked(
                         epoch=at_epoch,
                         all_projects=all_projects,
                         project_names=names,
+                        whole_images=whole_images,
                     )
                 except IndexGone:  # an item evicted: list the scope whole
                     _full_build(request, store, scope, started, at_epoch, names, all_projects)
@@ -245,8 +261,11 @@ class _Reporter:
             LOG.warning("patch_dashboard: index progress not written: %s", error)
 
 
-def start(request, store: IndexStore, scope: str, *, all_projects: bool) -> threading.Thread:
-    """The build of ``scope`` in this worker, started unless one is running already."""
+def start(
+    request, store: IndexStore, scope: str, *, all_projects: bool, whole_images: bool = False
+) -> threading.Thread:
+    """The build of ``scope`` in this worker, started unless one is running already
+    (``whole_images``: the user asked for Refresh, see :func:`serve`)."""
     with _threads_lock:
         running = _threads.get(store.key)
         if running is not None and running.is_alive():
@@ -254,7 +273,7 @@ def start(request, store: IndexStore, scope: str, *, all_projects: bool) -> thre
         thread = threading.Thread(
             target=build,
             args=(request, store, scope),
-            kwargs={"all_projects": all_projects},
+            kwargs={"all_projects": all_projects, "whole_images": whole_images},
             name="patch-dashboard-index-%s" % scope,
             daemon=True,
         )
@@ -318,7 +337,9 @@ def serve(request, *, all_projects: bool, refresh: bool = False) -> Served:
         # the user sees the result at once when the build is quick.
         urgent = index is None or refresh or index.meta.epoch != epoch.current(request)
         if urgent or _older_than_interval(index):
-            thread = start(request, store, scope, all_projects=all_projects)
+            # Refresh lists Glance's images whole: an image deleted outside the dashboard,
+            # which no increment can see go, is gone after it (increment.py).
+            thread = start(request, store, scope, all_projects=all_projects, whole_images=refresh)
             if urgent:
                 thread.join(conf.index_wait())
                 index = _open(store) or index

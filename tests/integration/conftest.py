@@ -114,14 +114,24 @@ def horizon_login(
 
 
 @pytest.fixture(scope="session")
-def horizon(cloud):
-    """horizon("alpha") -> a requests.Session logged in to Horizon as that user (cached)."""
+def horizon(cloud, sdk):
+    """horizon("alpha") -> a requests.Session logged in to Horizon as that user (cached), in
+    the user's seeded project (a user with roles in other projects too, such as the admin
+    while ``make bench`` adds project sim-big, may land in any of them at login)."""
     sessions = {}
 
     def login(who: str) -> requests.Session:
         if who not in sessions:
             user = cloud["users"][who]
-            sessions[who] = horizon_login(cloud["horizon_url"], user["username"], user["password"])
+            session = horizon_login(cloud["horizon_url"], user["username"], user["password"])
+            project = sdk(who).current_project_id
+            switched = session.get(
+                "%s/auth/switch/%s/" % (cloud["horizon_url"].rstrip("/"), project),
+                allow_redirects=False,
+                timeout=TIMEOUT,
+            )
+            assert switched.status_code == 302, switched.status_code
+            sessions[who] = session
         return sessions[who]
 
     yield login

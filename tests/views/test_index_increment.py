@@ -186,9 +186,9 @@ class IncrementTests(AdminTestCase):
         self.request.user = auth_utils.get_user(self.request)  # the admin, as a view has it
         return cloud
 
-    def build(self, key):
+    def build(self, key, **kwargs):
         store = IndexStore(epoch.index_cache(), key)
-        self.assertTrue(indexed.build(self.request, store, "cloud", all_projects=True))
+        self.assertTrue(indexed.build(self.request, store, "cloud", all_projects=True, **kwargs))
         status = store.read("status")
         self.assertFalse(status.get("failed"), status)
         return Index.open(store)
@@ -309,6 +309,23 @@ class IncrementTests(AdminTestCase):
         self.assertIsNone(after.table(IMAGES).position_of(gone))
 
     @helpers.create_mocks(MOCKS)
+    def test_refresh_lists_the_images_whole_and_an_image_deleted_leaves(self):
+        cloud = self.fake()
+        first = self.build("one")
+        used = {row.image_id for row in first.table().all_rows()}
+        gone = sorted(i for i in cloud.images if i in used)[0]
+        del cloud.images[gone]
+        background = self.build("one")  # what changed only: Glance lists no deleted image
+        self.assertIsNotNone(background.table(IMAGES).position_of(gone))
+        after = self.build("one", whole_images=True)  # the user's Refresh
+        self.assertEqual(after.meta.kind, "incremental")  # the servers: what changed only
+        self.assertIsNone(after.table(IMAGES).position_of(gone))
+        on_it = after.table().rows_at(after.table().select(image=gone))
+        self.assertTrue(on_it)
+        self.assertTrue(all(row.state_code == "image-deleted" for row in on_it), on_it[:1])
+        self.assert_same_index(after, self.build("two"))
+
+    @helpers.create_mocks(MOCKS)
     def test_a_failed_increment_keeps_the_last_index_and_says_so(self):
         cloud = self.fake()
         first = self.build("one")
@@ -325,3 +342,36 @@ class IncrementTests(AdminTestCase):
         after = self.build("one")
         self.assertEqual(after.meta.servers, first.meta.servers - 3)
         self.assertEqual(after.meta.kind, "incremental")
+
+    @helpers.create_mocks(MOCKS)
+    def test_cinder_is_asked_only_about_a_new_boot_from_volume_server(self):
+        cloud = self.fake()
+        self.build("one")
+        volume_backed = sorted(i for i, s in cloud.servers.items() if not s["image"])
+        self.assertTrue(volume_backed)
+        for server_id in volume_backed[:3]:  # stopped, and one deleted
+            cloud.servers[server_id].update(status="SHUTOFF", updated=stamp())
+        cloud.servers[volume_backed[3]].update(status="DELETED", updated=stamp())
+        self.mock_volume_list.reset_mock()
+        after = self.build("one")
+        self.mock_volume_list.assert_not_called()
+        row = after.table().rows_at([after.table().position_of(volume_backed[0])])[0]
+        self.assertEqual(row.status, "SHUTOFF")
+        self.assertIsNotNone(row.image_id)  # still the image its volume was made from
+        # A new one: Cinder says which image its volume holds.
+        template = cloud.servers[volume_backed[4]]
+        cloud.servers["new-volume-backed"] = {
+            **copy.deepcopy(template),
+            "id": "new-volume-backed",
+            "updated": stamp(),
+        }
+        latest = self.build("one")
+        self.mock_volume_list.assert_called_once()
+        table = latest.table()
+        new_row = table.rows_at([table.position_of("new-volume-backed")])[0]
+        self.assertEqual(new_row.image_id, row_image(table, volume_backed[4]))
+        self.assert_same_index(latest, self.build("two"))
+
+
+def row_image(table, server_id):
+    return table.rows_at([table.position_of(server_id)])[0].image_id
