@@ -1,6 +1,7 @@
-"""What an index's incremental refresh relies on, checked on the real Nova: a member's
-``GET /servers/detail?changes-since=T`` lists the project's servers booted and deleted since T,
-the deleted ones with status DELETED, and nothing older."""
+"""What an index's incremental refresh relies on, checked on the real Nova and Glance: a
+member's ``GET /servers/detail?changes-since=T`` lists the project's servers booted and
+deleted since T, the deleted ones with status DELETED, and nothing older; Glance's
+``updated_at=gte:T`` lists the images changed since T, hidden ones too."""
 
 import time
 from datetime import datetime, timedelta, timezone
@@ -44,3 +45,27 @@ def test_a_member_sees_booted_and_deleted_servers_since(sdk):
         alpha.compute.delete_server(booted.id, ignore_missing=True)
         alpha.compute.delete_server(gone.id, ignore_missing=True)
         alpha.compute.wait_for_delete(booted, wait=120)
+
+
+def test_glance_lists_the_images_changed_since_hidden_ones_too(
+    horizon_request, sdk, scratch_image, settings
+):
+    """``images.list_images(updated_since=T)`` on the real Glance: the images created or
+    changed since T, the hidden ones among them, and none older."""
+    from patch_dashboard.api import images
+
+    settings.API_RESULT_LIMIT = 1000
+    request = horizon_request("admin")
+    before = datetime.now(timezone.utc) - timedelta(seconds=2)
+    time.sleep(2)
+    made = scratch_image("itest-updated-since")
+    hidden = scratch_image("itest-updated-since-hidden")
+    sdk("admin").image.update_image(hidden, is_hidden=True)
+    stamp = before.strftime("%Y-%m-%dT%H:%M:%SZ")
+    listed = {image.id: image for image in images.list_images(request, updated_since=stamp)}
+    assert made in listed and hidden in listed
+    assert listed[hidden].hidden is True
+    every = {image.id for image in images.list_images(request)}
+    assert len(every) > len(listed), "images unchanged since T are not listed"
+    later = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert images.list_images(request, updated_since=later) == []
