@@ -2,6 +2,7 @@
 Lifecycle panel and the scope's index (presentation only, no rules): the image panels'
 counterpart of :mod:`patch_dashboard.api.instance_rows`."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date
 
@@ -9,6 +10,7 @@ from patch_dashboard import wording
 from patch_dashboard.lifecycle import (
     ChainProblem,
     CloudAssessment,
+    Family,
     ImageAssessment,
     ImageRecord,
     PatchState,
@@ -71,24 +73,29 @@ def image_row(
 
 def image_rows(cloud: CloudAssessment, *, instances_known: bool) -> list[ImageRow]:
     """Rows of every image, sorted by family, then newest build first within the family."""
+    return sort_rows(
+        [
+            image_row(assessment, cloud, instances_known=instances_known)
+            for assessment in cloud.images.values()
+        ],
+        cloud.families.values(),
+    )
+
+
+def sort_rows(rows: Iterable[ImageRow], families: Iterable[Family]) -> list[ImageRow]:
+    """By family, then newest build first within the family."""
     position = {
-        image_id: index
-        for family in cloud.families.values()
-        for index, image_id in enumerate(family.builds)
+        image_id: index for family in families for index, image_id in enumerate(family.builds)
     }
-    rows = [
-        image_row(assessment, cloud, instances_known=instances_known)
-        for assessment in cloud.images.values()
-    ]
-    rows.sort(
+    return sorted(
+        rows,
         key=lambda row: (
             row.family_label.casefold(),
             row.family_key,
             position.get(row.id, len(position)),
             row.name.casefold(),
-        )
+        ),
     )
-    return rows
 
 
 # Admin rows: the project panel's rows plus what the admin actions need to know.

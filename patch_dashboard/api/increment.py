@@ -40,8 +40,10 @@ from patch_dashboard.api.index import (
     Figures,
     Index,
     IndexMeta,
+    Table,
     TablePatch,
     patch_index,
+    write_index,
 )
 from patch_dashboard.api.index_store import IndexStore
 from patch_dashboard.api.parallel import call_parallel
@@ -65,6 +67,10 @@ LOG = logging.getLogger(__name__)
 # each increment reads from this long before the last one began (a row read twice is
 # merged once, see lifecycle/changes.py).
 OVERLAP = timedelta(seconds=60)
+# A scope of at most this many instances is written whole after an increment, its rows in
+# the tables' order again (a project's, typically: a few hundred items); a larger one has
+# only the changed items written, the changed rows in their old place.
+RESORT_ROWS = 5000
 
 
 @dataclass(frozen=True)
@@ -340,6 +346,33 @@ def refresh(
         private_flavors_usable=raw.private_flavors_usable,
         volume_images=volume_images,
     )
+    changed_rows = sum(
+        len(patch.replaced) + len(patch.appended) for patch in (instance_patch, image_patch)
+    )
+    if changed_rows and last.table(INSTANCES).slots() <= RESORT_ROWS:
+        return write_index(
+            store,
+            scope=last.meta.scope,
+            tables={
+                INSTANCES.name: instance_rows.sort_rows(
+                    _applied(last.table(INSTANCES), instance_patch)
+                ),
+                IMAGES.name: image_rows.sort_rows(
+                    _applied(last.table(IMAGES), image_patch), families.values()
+                ),
+            },
+            compliance=compliance,
+            built_at=started,
+            servers=compliance.overall.total,
+            images=len(records),
+            complete=True,
+            epoch=epoch,
+            raw=new_raw,
+            listed_at=started,
+            resynced_at=last.meta.resynced_at,
+            kind="incremental",
+            changed=changed_rows,
+        )
     return patch_index(
         store,
         last,
@@ -352,6 +385,17 @@ def refresh(
         epoch=epoch,
         listed_at=started,
     )
+
+
+def _applied(table: Table, patch: TablePatch) -> list:
+    """Every row of ``table`` with ``patch`` applied, holes left out."""
+    rows = []
+    for number in range(table.chunks()):
+        rows.extend(table.chunk(number))
+    for position, row in patch.replaced.items():
+        rows[position] = row
+    rows.extend(patch.appended)
+    return [row for row in rows if row is not None]
 
 
 def _labels(old: Mapping[str, str], keys, names: Mapping[str, str]) -> dict[str, str]:

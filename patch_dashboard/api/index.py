@@ -204,10 +204,14 @@ def write_index(
     epoch: str | None = None,
     raw: object | None = None,
     listed_at: datetime | None = None,
+    resynced_at: datetime | None = None,
+    kind: str = "full",
+    changed: int | None = None,
     timeout: int | None = None,
 ) -> IndexMeta:
     """Store a whole new index (``tables``: rows by table name, in the order the table shows
-    them) and switch readers to it; returns its meta. The previous index's items expire."""
+    them) and switch readers to it; returns its meta. The previous index's items expire.
+    ``resynced_at``, ``kind``, ``changed``: an increment's (default: a full listing's)."""
     items: dict[str, object] = {
         "figures": figures_of(
             tables.get(INSTANCES.name, ()), tables.get(IMAGES.name, ()), compliance
@@ -237,9 +241,9 @@ def write_index(
                 name: max(1, -(-count // IDS_PER_BUCKET)) for name, count in counts.items()
             },
             "listed_at": listed_at,
-            "resynced_at": listed_at,
-            "kind": "full",
-            "changed": sum(counts.values()),
+            "resynced_at": resynced_at or listed_at,
+            "kind": kind,
+            "changed": sum(counts.values()) if changed is None else changed,
         },
         timeout,
     )

@@ -6,7 +6,7 @@ A row keeps the core's codes (``PatchState``, ``OutdatedReason``, the family key
 :mod:`patch_dashboard.wording`, in the language of the request that shows it.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from patch_dashboard import wording
@@ -182,20 +182,24 @@ def instance_rows(
     images_known: bool = True,
 ) -> list[InstanceRow]:
     """Every instance, most severe first (a gone image first of all), then by name."""
-    rows = [
+    return sort_rows(
         instance_row(i, project_names=project_names, images_known=images_known)
         for i in cloud.instances
-    ]
-    rows.sort(
+    )
+
+
+def sort_rows(rows: Iterable[InstanceRow]) -> list[InstanceRow]:
+    """Most severe first (a gone image first of all), then by project, name and id."""
+    return sorted(
+        rows,
         key=lambda row: (
             not row.outdated,
             -1 if row.image_state is None else _SEVERITY[row.image_state],
             row.project_name.casefold(),
             row.name.casefold(),
             row.id,
-        )
+        ),
     )
-    return rows
 
 
 def select(rows, *, state: str = "", family: str = "", project: str = ""):

@@ -14,6 +14,7 @@ import random
 import uuid
 from datetime import datetime, timezone
 from types import SimpleNamespace
+from unittest import mock
 
 from django.conf import settings
 from django.test.utils import override_settings
@@ -21,7 +22,7 @@ from openstack_auth import utils as auth_utils
 from openstack_dashboard import api
 from openstack_dashboard.test import helpers
 
-from patch_dashboard.api import epoch, indexed
+from patch_dashboard.api import epoch, increment, indexed
 from patch_dashboard.api.index import IMAGES, INSTANCES, Index
 from patch_dashboard.api.index_store import IndexStore
 from tests.views.helpers import AdminTestCase
@@ -171,9 +172,17 @@ def selected_ids(table, **filters):
 
 
 class IncrementTests(AdminTestCase):
+    """A scope this small is written whole after an increment, in the tables' order."""
+
+    in_place = False  # IncrementInPlaceTests: only the changed items written
+
     def setUp(self):
         super().setUp()
         index_on(self, PATCH_DASHBOARD_INDEX_RESYNC_SECONDS=3600)
+        if self.in_place:
+            patcher = mock.patch.object(increment, "RESORT_ROWS", 0)
+            patcher.start()
+            self.addCleanup(patcher.stop)
 
     def fake(self):
         cloud = FakeCloud()
@@ -199,6 +208,8 @@ class IncrementTests(AdminTestCase):
                 got, want = incremental.table(spec), full.table(spec)
                 self.assertEqual(got.count(), want.count())
                 self.assertEqual(rows_by_id(got), rows_by_id(want))
+                if not self.in_place:  # and in the same order
+                    self.assertEqual(got.all_rows(), want.all_rows())
                 for row in want.all_rows()[::37]:
                     for name, value in spec.filters(row).items():
                         self.assertEqual(
@@ -371,6 +382,12 @@ class IncrementTests(AdminTestCase):
         new_row = table.rows_at([table.position_of("new-volume-backed")])[0]
         self.assertEqual(new_row.image_id, row_image(table, volume_backed[4]))
         self.assert_same_index(latest, self.build("two"))
+
+
+class IncrementInPlaceTests(IncrementTests):
+    """The same, for a scope too large to be written whole: only the changed items."""
+
+    in_place = True
 
 
 def row_image(table, server_id):
