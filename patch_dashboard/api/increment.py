@@ -349,42 +349,36 @@ def refresh(
     changed_rows = sum(
         len(patch.replaced) + len(patch.appended) for patch in (instance_patch, image_patch)
     )
+    common = {
+        "raw": new_raw,
+        "built_at": started,
+        "servers": compliance.overall.total,
+        "images": len(records),
+        "epoch": epoch,
+        "listed_at": started,
+    }
     if changed_rows and last.table(INSTANCES).slots() <= RESORT_ROWS:
+        tables = {
+            INSTANCES.name: instance_rows.sort_rows(
+                _applied(last.table(INSTANCES), instance_patch)
+            ),
+            IMAGES.name: image_rows.sort_rows(
+                _applied(last.table(IMAGES), image_patch), families.values()
+            ),
+        }
         return write_index(
             store,
             scope=last.meta.scope,
-            tables={
-                INSTANCES.name: instance_rows.sort_rows(
-                    _applied(last.table(INSTANCES), instance_patch)
-                ),
-                IMAGES.name: image_rows.sort_rows(
-                    _applied(last.table(IMAGES), image_patch), families.values()
-                ),
-            },
+            tables=tables,
             compliance=compliance,
-            built_at=started,
-            servers=compliance.overall.total,
-            images=len(records),
             complete=True,
-            epoch=epoch,
-            raw=new_raw,
-            listed_at=started,
             resynced_at=last.meta.resynced_at,
             kind="incremental",
             changed=changed_rows,
+            **common,
         )
-    return patch_index(
-        store,
-        last,
-        patches={INSTANCES.name: instance_patch, IMAGES.name: image_patch},
-        figures=figures,
-        raw=new_raw,
-        built_at=started,
-        servers=compliance.overall.total,
-        images=len(records),
-        epoch=epoch,
-        listed_at=started,
-    )
+    patches = {INSTANCES.name: instance_patch, IMAGES.name: image_patch}
+    return patch_index(store, last, patches=patches, figures=figures, **common)
 
 
 def _applied(table: Table, patch: TablePatch) -> list:
