@@ -256,10 +256,69 @@ def test_bench_section_compares_each_page_with_the_stock_page_of_its_scope():
         result.requests[label] = {"nova servers/detail": 1}
     lines, summary = section(result)
     assert summary == [
-        "simulated cloud Patch Compliance within 1.0x stock Instances: PASS (0.50x)",
-        "simulated cloud Outdated Instances within 1.0x stock Instances: FAIL (1.50x)",
+        "simulated cloud Patch Compliance median within 1.0 s: met (1.00 s)",
+        "simulated cloud Patch Compliance within 1.0x stock Instances: met (0.50x)",
+        "simulated cloud Outdated Instances within 1.0x stock Instances: **missed** (1.50x)",
     ]
     assert any(
         "| Patch Compliance | `/x/` | admin, all projects | 1.000 | 0.50x |" in line
         for line in lines
     )
+
+
+def _build(seconds, requests, peak, *, kind="full", changed=None):
+    return {
+        "seconds": seconds,
+        "wall_seconds": seconds + 0.5,
+        "requests": requests,
+        "items": {},
+        "horizon_worker_peak_mib": peak,
+        "kind": kind,
+        "changed": changed,
+        "servers": 100_000,
+        "images": 5_000,
+    }
+
+
+def test_bench_section_judges_the_builds_refreshes_and_memory_against_issue_13():
+    from tools.bench_scale import ScaleResult, section
+
+    result = ScaleResult(latency=LatencyModel())
+    full = {"nova servers/detail": 101, "nova flavors detail": 1, "glance images": 8}
+    result.builds["cloud"] = _build(400.0, full, 380.0)
+    result.refreshes = [
+        {"changes": 0, **_build(0.6, {"nova servers/detail": 1, "glance images": 2}, 390.0)},
+        {"changes": 100, **_build(3.0, full, 420.0, kind="incremental", changed=200)},
+    ]
+    result.page_memory["Patch Compliance (admin)"] = {"seconds": 0.3, "growth_mib": 120.0}
+    result.who["Patch Compliance (admin)"] = "admin"
+    lines, summary = section(result)
+    assert summary[0] == (
+        "full build at 100,000 servers: 400 s; "
+        "Horizon worker peak RSS within 500 MiB: met (380 MiB)"
+    )
+    assert "refresh at 100 changes within 2 s: **missed** (3.0 s, kind incremental)" in summary
+    # 3 requests after 0 changes is under a tenth of the full build's 110; 110 is not
+    assert any("full build's 110) at 0 / 100 changes: **missed** (3 / 110)" in s for s in summary)
+    assert summary[-1] == (
+        "one page request at 100,000 (Patch Compliance (admin)) within 100 MiB: "
+        "**missed** (120.0 MiB)"
+    )
+    assert (
+        "| cloud, refresh after 100 changes | incremental | 200 | 3.0 | 3.5 | 102 | 8 | 420.0 |"
+        in (lines)
+    )
+
+
+def test_index_item_sizes_sum_the_numbered_chunks_of_an_item():
+    from patch_dashboard.api.index_store import Written
+    from tools.bench_scale import item_sizes
+
+    class Meta:
+        sizes = {
+            "figures": Written(items=2, largest=100, total=100),
+            "instances:rows:0": Written(items=2, largest=900, total=900),
+            "instances:rows:1": Written(items=3, largest=800, total=1700),
+        }
+
+    assert item_sizes(Meta()) == {"figures": (1, 100, 2), "instances:rows:*": (2, 2600, 5)}
