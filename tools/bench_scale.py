@@ -291,11 +291,14 @@ class ScopeIndex:
         return time.perf_counter() - started
 
     def forget(self) -> None:
-        """Make the scope cold: its meta replaced by nothing (readers then find no index
-        and build one in full). SimRegion's indexes outlive a run in the index memcached; an
-        incremental refresh of the last run's index would merge the changes since then into
-        another simulator's cloud."""
+        """Make the scope cold, after :meth:`wait_idle`: its meta replaced by nothing
+        (readers then find no index and build one in full). SimRegion's indexes outlive a
+        run in the index memcached; an incremental refresh of the last run's index would
+        merge the changes since then into another simulator's cloud."""
         self.store.write("meta", None, timeout=60)
+        # and the status of a build that died with its worker (wait_idle took it as dead)
+        if self.building():
+            self.store.write("status", {}, timeout=60)
 
     def close(self) -> None:
         self.cache.close()
