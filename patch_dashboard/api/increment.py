@@ -253,7 +253,7 @@ def refresh(
     records.update((image.id, image) for image in changed_images)
 
     # The rows of the changed servers, before: what they counted.
-    before = dict(zip(sorted(replaced), table.rows_at(sorted(replaced)), strict=True))
+    before = dict(zip(sorted(replaced), table.rows_at(sorted(replaced), keep=False), strict=True))
     usage = {key: dict(value) for key, value in raw.usage.items()}
     touched_images: set[str] = set()
 
@@ -298,7 +298,7 @@ def refresh(
         image_filter = table.filter_values("image")
         for image_id in changed:
             affected.update(image_filter.get(image_id, ()))
-    old_rows = dict(zip(sorted(affected), table.rows_at(sorted(affected)), strict=True))
+    old_rows = dict(zip(sorted(affected), table.rows_at(sorted(affected), keep=False), strict=True))
     tally = _Tally.of(last.figures().compliance)
 
     def row_of(server: ServerRecord) -> instance_rows.InstanceRow:

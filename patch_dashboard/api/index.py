@@ -29,10 +29,11 @@ they are shown, in the language of the request.
 """
 
 import bisect
+import itertools
 import secrets
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -165,7 +166,7 @@ def figures_of(
 
 def _store_items(
     store: IndexStore,
-    items: Mapping[str, object],
+    items: Iterable[tuple[str, object]],
     previous: "Index | None",
     meta_fields: Mapping[str, Any],
     timeout: int | None,
@@ -176,7 +177,7 @@ def _store_items(
     keys = dict(previous.meta.keys) if previous is not None else {}
     sizes = dict(previous.meta.sizes) if previous is not None else {}
     replaced = []
-    for name, value in items.items():
+    for name, value in items:
         sizes[name] = store.write("%s:%s" % (generation, name), value, timeout=timeout)
         if name in keys:
             replaced.append("%s:%s" % (keys[name], name))
@@ -225,7 +226,7 @@ def write_index(
     counts = {spec.name: len(tables.get(spec.name, ())) for spec in TABLES}
     meta = _store_items(
         store,
-        items,
+        items.items(),
         None,
         {
             "scope": scope,
@@ -265,11 +266,15 @@ class TablePatch:
         return bool(self.replaced or self.appended)
 
 
-def _patch_table(index: "Index", spec: TableSpec, patch: TablePatch) -> tuple[dict, int, int]:
-    """The items of ``spec`` that ``patch`` changes -> (items, rows, positions)."""
+def _patch_table(
+    index: "Index", spec: TableSpec, patch: TablePatch
+) -> tuple[Iterator[tuple[str, object]], int, int]:
+    """The items of ``spec`` that ``patch`` changes -> ((name, value) as they are made, rows,
+    positions)."""
     table = index.table(spec)
     slots = table.slots()
-    old_rows = dict(zip(sorted(patch.replaced), table.rows_at(sorted(patch.replaced)), strict=True))
+    replaced = sorted(patch.replaced)
+    old_rows = dict(zip(replaced, table.rows_at(replaced, keep=False), strict=True))
     changes = dict(patch.replaced)
     for offset, row in enumerate(patch.appended):
         changes[slots + offset] = row
@@ -325,23 +330,29 @@ def _patch_table(index: "Index", spec: TableSpec, patch: TablePatch) -> tuple[di
             bucket[row.id] = position
     for number, bucket in changed_buckets.items():
         items["ids:%d" % number] = bucket
-    # Chunks: every chunk with a changed position is rewritten, rows and texts.
+    count = sum(len(positions) for positions in filters[LIVE].values())
+    named = [("%s:%s" % (spec.name, name), value) for name, value in items.items()]
+    return (
+        itertools.chain(named, _changed_chunks(table, changes)),
+        count,
+        slots + len(patch.appended),
+    )
+
+
+def _changed_chunks(table: "Table", changes: Mapping[int, Any]) -> Iterator[tuple[str, object]]:
+    """Every chunk with a changed position, rows and texts, made as it is written: one chunk
+    read at a time (a thousand chunks of rows in memory at once cost a worker 900 MiB)."""
+    spec = table.spec
     for number in sorted({position // CHUNK_ROWS for position in changes}):
-        chunk = list(table.chunk(number)) if number < table.chunks() else []
+        chunk = list(table.chunk(number, keep=False)) if number < table.chunks() else []
         for position in range(number * CHUNK_ROWS, (number + 1) * CHUNK_ROWS):
             if position in changes:
                 offset = position - number * CHUNK_ROWS
                 while len(chunk) <= offset:
                     chunk.append(None)
                 chunk[offset] = changes[position]
-        items["rows:%d" % number] = chunk
-        items["search:%d" % number] = [_texts(spec, row) for row in chunk]
-    count = sum(len(positions) for positions in filters[LIVE].values())
-    return (
-        {"%s:%s" % (spec.name, name): value for name, value in items.items()},
-        count,
-        slots + len(patch.appended),
-    )
+        yield "%s:rows:%d" % (spec.name, number), chunk
+        yield "%s:search:%d" % (spec.name, number), [_texts(spec, row) for row in chunk]
 
 
 def patch_index(
@@ -360,7 +371,7 @@ def patch_index(
 ) -> IndexMeta:
     """Store ``index`` with ``patches`` applied (an incremental refresh): only the items that
     changed are written; returns the new meta."""
-    items: dict[str, object] = {"figures": figures, "raw": raw}
+    items: list[Iterable[tuple[str, object]]] = [[("figures", figures), ("raw", raw)]]
     counts = dict(index.meta.counts)
     slots = dict(index.meta.slots)
     changed = 0
@@ -369,12 +380,12 @@ def patch_index(
         if not patch:
             continue
         table_changes, counts[spec.name], slots[spec.name] = _patch_table(index, spec, patch)
-        items.update(table_changes)
+        items.append(table_changes)
         changed += len(patch.replaced) + len(patch.appended)
     meta = index.meta
     return _store_items(
         store,
-        items,
+        itertools.chain.from_iterable(items),
         index,
         {
             "scope": meta.scope,
@@ -416,14 +427,18 @@ class Index:
     def has(self, name: str) -> bool:
         return name in self.meta.keys
 
-    def item(self, name: str):
-        if name not in self._read:
-            key = self.meta.keys.get(name)
-            value = None if key is None else self.store.read("%s:%s" % (key, name))
-            if value is None:
-                raise IndexGone(name)
+    def item(self, name: str, *, keep: bool = True):
+        """The item ``name`` (kept for the next call unless ``keep`` is False: a refresh
+        that walks many chunks holds one at a time)."""
+        if name in self._read:
+            return self._read[name]
+        key = self.meta.keys.get(name)
+        value = None if key is None else self.store.read("%s:%s" % (key, name))
+        if value is None:
+            raise IndexGone(name)
+        if keep:
             self._read[name] = value
-        return self._read[name]
+        return value
 
     def figures(self) -> Figures:
         return self.item("figures")
@@ -457,8 +472,8 @@ class Table:
     def chunks(self) -> int:
         return self.index.meta.chunks.get(self.spec.name, 0)
 
-    def chunk(self, number: int) -> list[Any]:
-        return self._item("rows:%d" % number)
+    def chunk(self, number: int, *, keep: bool = True) -> list[Any]:
+        return self.index.item("%s:rows:%d" % (self.spec.name, number), keep=keep)
 
     def filter_values(self, name: str) -> Mapping[str, array]:
         return self._optional("filter:" + name, {})
@@ -498,12 +513,19 @@ class Table:
         number = bucket_of(row_id, self.index.meta.buckets.get(self.spec.name, 1))
         return self.ids_bucket(number).get(row_id)
 
-    def rows_at(self, positions: Iterable[int]) -> list[Any]:
-        """The rows at ``positions``, in that order (one chunk read per chunk touched)."""
+    def rows_at(self, positions: Iterable[int], *, keep: bool = True) -> list[Any]:
+        """The rows at ``positions``, in that order (one chunk read per chunk touched; with
+        ``keep`` False no chunk stays in memory beyond the rows taken from it)."""
         wanted = list(positions)
-        chunks = {p // CHUNK_ROWS for p in wanted}
-        read = {number: self.chunk(number) for number in sorted(chunks)}
-        return [read[p // CHUNK_ROWS][p % CHUNK_ROWS] for p in wanted]
+        by_chunk: dict[int, list[int]] = {}
+        for position in wanted:
+            by_chunk.setdefault(position // CHUNK_ROWS, []).append(position)
+        found: dict[int, Any] = {}
+        for number in sorted(by_chunk):
+            chunk = self.chunk(number, keep=keep)
+            for position in by_chunk[number]:
+                found[position] = chunk[position % CHUNK_ROWS]
+        return [found[p] for p in wanted]
 
     def all_rows(self) -> list[Any]:
         """Every row, in position order (an incremental refresh's holes left out)."""
