@@ -298,7 +298,9 @@ def refresh(
         image_filter = table.filter_values("image")
         for image_id in changed:
             affected.update(image_filter.get(image_id, ()))
-    old_rows = dict(zip(sorted(affected), table.rows_at(sorted(affected), keep=False), strict=True))
+    unread = sorted(affected - set(before))
+    old_rows = dict(zip(unread, table.rows_at(unread, keep=False), strict=True))
+    old_rows.update((position, before[position]) for position in affected if position in before)
     tally = _Tally.of(last.figures().compliance)
 
     def row_of(server: ServerRecord) -> instance_rows.InstanceRow:
@@ -306,7 +308,7 @@ def refresh(
         tally.add(instance, +1)
         return instance_rows.instance_row(instance, project_names=project_names)
 
-    instance_patch = TablePatch()
+    instance_patch = TablePatch(before=old_rows)
     for position in sorted(affected):
         old = old_rows[position]
         if old is None:  # a hole already

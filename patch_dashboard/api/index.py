@@ -261,6 +261,7 @@ class TablePatch:
 
     replaced: dict[int, Any] = field(default_factory=dict)
     appended: list[Any] = field(default_factory=list)
+    before: dict[int, Any] = field(default_factory=dict)  # rows at replaced positions, if read
 
     def __bool__(self) -> bool:
         return bool(self.replaced or self.appended)
@@ -273,8 +274,13 @@ def _patch_table(
     positions)."""
     table = index.table(spec)
     slots = table.slots()
-    replaced = sorted(patch.replaced)
-    old_rows = dict(zip(replaced, table.rows_at(replaced, keep=False), strict=True))
+    unread = sorted(set(patch.replaced) - set(patch.before))
+    old_rows = dict(zip(unread, table.rows_at(unread, keep=False), strict=True))
+    old_rows.update(
+        (position, patch.before[position])
+        for position in patch.replaced
+        if position in patch.before
+    )
     changes = dict(patch.replaced)
     for offset, row in enumerate(patch.appended):
         changes[slots + offset] = row
