@@ -343,19 +343,25 @@ def _count_calls(testcase, pages: dict[str, str], stock_url: str, cfg):
     return counts, servers
 
 
+def _traced(session: _Session, url: str):
+    """One GET under tracemalloc -> (response, seconds, calls, peak bytes)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        response, seconds, calls = session.get(url)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return response, seconds, calls, peak
+
+
 def _peaks(testcase, pages: dict[str, str], cfg, *, admin: bool):
     session = _Session(testcase, _clouds(cfg.peak_images, cfg.peak_servers, admin=admin))
     peaks = {}
     try:
         for label, url in pages.items():
             # Imports, templates and caches were warmed by the timed runs before.
-            gc.collect()
-            tracemalloc.start()
-            try:
-                _response, seconds, _calls = session.get(url)
-                _current, peak = tracemalloc.get_traced_memory()
-            finally:
-                tracemalloc.stop()
+            _response, seconds, _calls, peak = _traced(session, url)
             del _response
             peaks[label] = (peak, seconds)
     finally:
@@ -405,13 +411,7 @@ def _indexed_peak(testcase, cfg) -> dict:
             for thread in list(indexed._threads.values()):
                 thread.join(600)
             session.get(url)  # warm: templates, the index's meta
-            gc.collect()
-            tracemalloc.start()
-            try:
-                response, seconds, calls = session.get(url)
-                _current, peak = tracemalloc.get_traced_memory()
-            finally:
-                tracemalloc.stop()
+            response, seconds, calls, peak = _traced(session, url)
             if 'id="patch-index-status"' not in response.content.decode():
                 raise AssertionError("%s was not served from the index" % url)
             rows = _rows(response)
