@@ -82,7 +82,6 @@ class Raw:
     signatures: Mapping[str, tuple]  # image id -> what rows show of its assessment
     usage: Mapping[str, Mapping[str, int]]  # image id -> project id -> servers on it
     private_flavors_usable: bool = True
-    version: int = 1
     # server id -> its root volume's image, of the boot-from-volume servers: Cinder is asked
     # only about a new one (a volume's image does not change under a server; a rebuild of a
     # volume-backed server, Nova 2.93, shows at the next full listing)

@@ -144,7 +144,8 @@ def _days_since(image: ImageRecord, now: datetime) -> int | None:
     return max(0, (now - appeared).days)
 
 
-def _image_of(server: ServerRecord) -> str | None:
+def image_of(server: ServerRecord) -> str | None:
+    """The image a server runs: its own, or its root volume's (boot from volume)."""
     return server.image_id or server.volume_image_id
 
 
@@ -191,7 +192,7 @@ class InstanceAssessor:
             if server.flavor_id is not None
             else self.flavor_by_name.get(server.flavor_name or "")
         )
-        image_id = _image_of(server)
+        image_id = image_of(server)
         assessment = self.assessments.get(image_id) if image_id else None
         if assessment is None:
             reason = OutdatedReason.NO_IMAGE if image_id is None else OutdatedReason.IMAGE_DELETED
@@ -230,16 +231,11 @@ class InstanceAssessor:
         )
 
 
-def image_of(server: ServerRecord) -> str | None:
-    """The image a server runs: its own, or its root volume's (boot from volume)."""
-    return _image_of(server)
-
-
 def instance_counts(servers: Iterable[ServerRecord]) -> dict[str, int]:
     """Image id -> servers on it."""
     counts: dict[str, int] = {}
     for server in servers:
-        image_id = _image_of(server)
+        image_id = image_of(server)
         if image_id is not None:
             counts[image_id] = counts.get(image_id, 0) + 1
     return counts
