@@ -9,6 +9,8 @@ text is a whole sentence or label with named placeholders, never glued from frag
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
@@ -138,10 +140,32 @@ REASON_ORDER = (
 )
 
 
-def reason_text(reason: OutdatedReason, instance: InstanceAssessment) -> str:
+@dataclass(frozen=True)
+class ReasonFacts:
+    """What the reasons of an instance's row are worded from: a few facts of its image and
+    of the build recommended (an index keeps these with each row, not the assessments)."""
+
+    deprecation_reason: str | None = None
+    end_of_life: date | None = None
+    build_date: date | None = None
+    replace_frequency: ReplaceFrequency | None = None
+    recommended_name: str | None = None
+
+    @classmethod
+    def of(cls, instance: InstanceAssessment) -> ReasonFacts:
+        image = instance.image.image if instance.image else None
+        recommended = instance.recommended_image
+        return cls(
+            deprecation_reason=image.deprecation_reason if image else None,
+            end_of_life=end_of_life_date(image) if image else None,
+            build_date=image.build_date if image else None,
+            replace_frequency=image.replace_frequency if image else None,
+            recommended_name=recommended.name if recommended else None,
+        )
+
+
+def reason_text(reason: OutdatedReason, facts: ReasonFacts) -> str:
     """Why an instance is outdated, for one reason, in a few words (a table cell)."""
-    image = instance.image.image if instance.image else None
-    recommended = instance.recommended_image
     if reason is OutdatedReason.IMAGE_DELETED:
         return str(IMAGE_DELETED_TEXT)
     if reason is OutdatedReason.NO_IMAGE:
@@ -149,25 +173,24 @@ def reason_text(reason: OutdatedReason, instance: InstanceAssessment) -> str:
     if reason is OutdatedReason.OBSOLETE:
         return str(_("Image obsolete"))
     if reason is OutdatedReason.DEPRECATED:
-        if image is not None and image.deprecation_reason:
-            return str(_("Deprecated: %(reason)s") % {"reason": image.deprecation_reason})
+        if facts.deprecation_reason:
+            return str(_("Deprecated: %(reason)s") % {"reason": facts.deprecation_reason})
         return str(_("Image deprecated"))
     if reason is OutdatedReason.END_OF_LIFE:
-        until = end_of_life_date(image) if image is not None else None
-        if until is not None:
-            return str(_("End of life since %(date)s") % {"date": until.isoformat()})
+        if facts.end_of_life is not None:
+            return str(_("End of life since %(date)s") % {"date": facts.end_of_life.isoformat()})
         return str(_("Image end of life"))
     if reason is OutdatedReason.SUPERSEDED:
-        if recommended is not None:
-            return str(_("Superseded by %(name)s") % {"name": recommended.name})
+        if facts.recommended_name is not None:
+            return str(_("Superseded by %(name)s") % {"name": facts.recommended_name})
         return str(_("Superseded by a newer build"))
     if reason is OutdatedReason.STALE:
-        if image is not None and image.build_date and image.replace_frequency:
+        if facts.build_date and facts.replace_frequency:
             return str(
                 _("Stale: built %(date)s, to be replaced %(frequency)s")
                 % {
-                    "date": image.build_date.isoformat(),
-                    "frequency": FREQUENCY_LABELS[image.replace_frequency],
+                    "date": facts.build_date.isoformat(),
+                    "frequency": FREQUENCY_LABELS[facts.replace_frequency],
                 }
             )
         return str(_("Stale"))
@@ -181,7 +204,8 @@ def ordered_reasons(reasons) -> list[OutdatedReason]:
 
 def reason_texts(instance: InstanceAssessment) -> list[str]:
     """Why an instance is outdated, in a person's words, most severe first."""
-    return [reason_text(reason, instance) for reason in ordered_reasons(instance.reasons)]
+    facts = ReasonFacts.of(instance)
+    return [reason_text(reason, facts) for reason in ordered_reasons(instance.reasons)]
 
 
 # ---------------------------------------------------------------- images (long)

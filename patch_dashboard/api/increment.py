@@ -54,18 +54,16 @@ from patch_dashboard.lifecycle import (
     FlavorRecord,
     ImageAssessment,
     ImageRecord,
-    InstanceAssessment,
     ServerRecord,
 )
 from patch_dashboard.lifecycle.assess import assess_listing, image_of
 from patch_dashboard.lifecycle.changes import GONE_STATUSES
-from patch_dashboard.lifecycle.compliance import family_key_of
 
 LOG = logging.getLogger(__name__)
 
 # Nova and Glance compare changes-since with their own clocks, at a second's resolution:
 # each increment reads from this long before the last one began (a row read twice is
-# merged once, see lifecycle/changes.py).
+# applied once: its last listing wins).
 OVERLAP = timedelta(seconds=60)
 # A scope of at most this many instances is written whole after an increment, its rows in
 # the tables' order again (a project's, typically: a few hundred items); a larger one has
@@ -164,11 +162,13 @@ class _Tally:
             counts(summary.by_family),
         )
 
-    def add(self, instance: InstanceAssessment, sign: int) -> None:
-        current = 0 if instance.outdated else sign
+    def add(self, row: instance_rows.InstanceRow, sign: int) -> None:
+        """Count ``row`` in (``sign`` 1) or out (-1); a row's family key is the compliance
+        summary's (``lifecycle.compliance.family_key_of``) in a complete index."""
+        current = 0 if row.outdated else sign
         for tallies, key in (
-            (self.by_project, instance.server.project_id),
-            (self.by_family, family_key_of(instance)),
+            (self.by_project, row.project_id),
+            (self.by_family, row.family_key),
         ):
             tally = tallies.setdefault(key, [0, 0])
             tally[0] += current
@@ -270,7 +270,7 @@ def refresh(
 
     for position, server in replaced.items():
         if before[position] is not None:
-            count(before[position].assessment.server, -1)
+            count(before[position].server, -1)
         if server is not None:
             count(server, +1)
     for server in appended.values():
@@ -304,16 +304,17 @@ def refresh(
 
     def row_of(server: ServerRecord) -> instance_rows.InstanceRow:
         instance = inventory.assessed(assess, server=server)
-        tally.add(instance, +1)
-        return instance_rows.instance_row(instance, project_names=project_names)
+        row = instance_rows.instance_row(instance, project_names=project_names)
+        tally.add(row, +1)
+        return row
 
     instance_patch = TablePatch(before=old_rows)
     for position in sorted(affected):
         old = old_rows[position]
         if old is None:  # a hole already
             continue
-        tally.add(old.assessment, -1)
-        server = replaced.get(position, old.assessment.server)
+        tally.add(old, -1)
+        server = replaced.get(position, old.server)
         instance_patch.replaced[position] = None if server is None else row_of(server)
     instance_patch.appended = [row_of(server) for server in appended.values()]
 

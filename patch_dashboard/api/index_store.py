@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 LOG = logging.getLogger(__name__)
 
-VERSION = 2  # 2: items stored under per-item generations (increments)
+VERSION = 3  # 2: items under per-item generations (increments); 3: rows without assessments
 ITEM_BYTES = 900 * 1024  # under memcached's 1 MiB item limit, with room for its overhead
 PREFIX = "patch_dashboard:index"
 

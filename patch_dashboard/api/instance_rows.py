@@ -18,6 +18,7 @@ from patch_dashboard.lifecycle import (
     InstanceAssessment,
     OutdatedReason,
     PatchState,
+    ServerRecord,
 )
 from patch_dashboard.lifecycle.compliance import family_key_of as compliance_family_key
 
@@ -63,8 +64,11 @@ class InstanceRow:
     recommended_flavor_name: str | None
     flavor_name: str | None
     boot_from_volume: bool
-    # The assessment the reasons are worded from (not compared: the codes above are the row).
-    assessment: InstanceAssessment | None = field(default=None, compare=False, repr=False)
+    # What an index's incremental refresh assesses again (api/increment.py), and the facts
+    # the reasons are worded from: an index keeps rows, not the assessments they came from
+    # (a row pickled with its image's assessment costs four times the bytes and the time).
+    server: ServerRecord = field(repr=False)
+    facts: wording.ReasonFacts = field(repr=False)
 
     @property
     def condition(self) -> PatchState | OutdatedReason:
@@ -85,8 +89,7 @@ class InstanceRow:
     def reason_texts(self) -> tuple[str, ...]:
         if self.family_key == UNLISTED_FAMILY.key:
             return (str(wording.IMAGES_UNAVAILABLE),)
-        assert self.assessment is not None
-        return tuple(wording.reason_text(reason, self.assessment) for reason in self.reasons)
+        return tuple(wording.reason_text(reason, self.facts) for reason in self.reasons)
 
     @property
     def reason(self) -> str:
@@ -168,7 +171,8 @@ def instance_row(
         recommended_flavor_name=flavor.name if flavor else None,
         flavor_name=(instance.flavor.name if instance.flavor else instance.server.flavor_name),
         boot_from_volume=server.boot_from_volume,
-        assessment=instance,
+        server=server,
+        facts=wording.ReasonFacts.of(instance),
     )
 
 

@@ -103,10 +103,13 @@ def settle(flags: Iterable[PatchState], *, known: bool) -> frozenset[PatchState]
     return frozenset({PatchState.CURRENT if known else PatchState.UNKNOWN})
 
 
+_DECLARED = tuple(PatchState)
+
+
 def primary_state(flags: Iterable[PatchState]) -> PatchState:
     """The most severe flag, by PatchState's declaration order."""
     present = set(flags)
-    for state in PatchState:
+    for state in _DECLARED:
         if state in present:
             return state
     return PatchState.UNKNOWN

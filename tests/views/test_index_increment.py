@@ -277,6 +277,26 @@ class IncrementTests(AdminTestCase):
         self.assert_same_index(latest, self.build("two"))
 
     @helpers.create_mocks(MOCKS)
+    def test_a_server_created_and_deleted_between_refreshes_never_shows(self):
+        """Nova lists it once, DELETED; a SOFT_DELETED server still exists (it can be
+        restored) and keeps its row."""
+        cloud = self.fake()
+        first = self.build("one")
+        cloud.create_servers(2)
+        new = sorted(set(cloud.live_servers()) - {row.id for row in first.table().all_rows()})
+        cloud.servers[new[0]].update(status="DELETED", updated=stamp())
+        soft = cloud.live_servers()[5]
+        cloud.servers[soft].update(status="SOFT_DELETED", updated=stamp())
+        after = self.build("one")
+        self.assertEqual(after.meta.kind, "incremental")
+        table = after.table()
+        self.assertIsNone(table.position_of(new[0]))
+        self.assertIsNotNone(table.position_of(new[1]))
+        self.assertEqual(table.rows_at([table.position_of(soft)])[0].status, "SOFT_DELETED")
+        self.assertEqual(after.meta.servers, first.meta.servers + 1)
+        self.assert_same_index(after, self.build("two"))
+
+    @helpers.create_mocks(MOCKS)
     def test_a_project_whose_servers_are_all_deleted_leaves_the_figures(self):
         cloud = self.fake()
         first = self.build("one")

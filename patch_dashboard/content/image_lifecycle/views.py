@@ -14,6 +14,7 @@ from patch_dashboard.content.image_lifecycle import forms as lifecycle_forms
 from patch_dashboard.content.image_lifecycle import tables as lifecycle_tables
 from patch_dashboard.content.image_patch_status import views as project_views
 from patch_dashboard.lifecycle.actions import METADATA_KEYS
+from patch_dashboard.lifecycle.assess import InstanceAssessor
 
 INDEX_URL = "horizon:admin:image_lifecycle:index"
 
@@ -67,21 +68,38 @@ class DeprecateView(LifecycleDialog):
     @memoized.memoized_method
     def loaded(self):
         """Images and flavors listed now (the write acts on them), and the instances on the
-        chosen images for the impact: from the cloud's index when there is a complete one
-        (its age is the page's), else every project's servers listed live."""
-        instances = self.indexed_instances()
-        if instances is None:
+        chosen images for the impact: the servers from the cloud's index when there is a
+        complete one (its age is the page's), assessed against the images listed now; else
+        every project's servers listed live."""
+        servers = self.indexed_servers()
+        if servers is None:
             return inventory.load(self.request, flavors=True, all_projects=True)
         loaded = inventory.load(self.request, servers=False, flavors=True, all_projects=True)
+        if not loaded.assessed:
+            return loaded
+
+        def assess_servers():
+            assess = InstanceAssessor(
+                assessments=loaded.assessment.images,
+                flavors=loaded.flavors or (),
+                now=inventory.utcnow(),
+            )
+            return tuple(assess(server) for server in servers)
+
+        try:
+            instances = inventory.assessed(assess_servers)
+        except inventory.AssessmentFailed as failure:
+            messages.error(self.request, str(failure))
+            return dataclasses.replace(loaded, assessed=False)
         return dataclasses.replace(
             loaded,
-            servers=[instance.server for instance in instances],
+            servers=list(servers),
             assessment=dataclasses.replace(loaded.assessment, instances=instances),
         )
 
-    def indexed_instances(self):
-        """The assessed instances on the requested images, read from the cloud's index
-        through its ``image`` filter (rows of those images only); None: no index to read."""
+    def indexed_servers(self):
+        """The servers on the requested images, read from the cloud's index through its
+        ``image`` filter (rows of those images only); None: no index to read."""
         if conf.index_seconds() <= 0:
             return None
         served = indexed.serve(self.request, all_projects=True)
@@ -93,7 +111,7 @@ class DeprecateView(LifecycleDialog):
             positions = sorted(
                 {p for image_id in set(self.requested_ids()) for p in table.select(image=image_id)}
             )
-            return tuple(row.assessment for row in table.rows_at(positions))
+            return [row.server for row in table.rows_at(positions)]
         except IndexGone:
             return None
 
