@@ -75,13 +75,20 @@ def sdk(cloud):
 
 
 def horizon_login(
-    base_url: str, username: str, password: str, *, items_per_page: int | None = 1000
+    base_url: str,
+    username: str,
+    password: str,
+    *,
+    items_per_page: int | None = 1000,
+    project_id: str | None = None,
 ) -> requests.Session:
     """Log in through Horizon's form, as a browser does; returns the session.
 
     ``items_per_page``: as a user who set Horizon's *Items Per Page* (1000, its largest, by
     default: the pages under test show every seeded row even when ``make bench`` has added
-    its 1,000 images and 500 servers); None keeps Horizon's defaults, as deployed."""
+    its 1,000 images and 500 servers); None keeps Horizon's defaults, as deployed.
+    ``project_id``: switched to after the login (a user with roles in other projects too,
+    such as the admin while ``make bench`` adds project sim-big, may land in any of them)."""
     session = requests.Session()
     login_url = base_url.rstrip("/") + "/auth/login/"
     page = session.get(login_url, timeout=TIMEOUT)
@@ -110,6 +117,13 @@ def horizon_login(
         response.status_code,
     )
     assert "/auth/login" not in response.headers.get("Location", ""), "login refused"
+    if project_id is not None:
+        switched = session.get(
+            "%s/auth/switch/%s/" % (base_url.rstrip("/"), project_id),
+            allow_redirects=False,
+            timeout=TIMEOUT,
+        )
+        assert switched.status_code == 302, switched.status_code
     return session
 
 
@@ -123,15 +137,12 @@ def horizon(cloud, sdk):
     def login(who: str) -> requests.Session:
         if who not in sessions:
             user = cloud["users"][who]
-            session = horizon_login(cloud["horizon_url"], user["username"], user["password"])
-            project = sdk(who).current_project_id
-            switched = session.get(
-                "%s/auth/switch/%s/" % (cloud["horizon_url"].rstrip("/"), project),
-                allow_redirects=False,
-                timeout=TIMEOUT,
+            sessions[who] = horizon_login(
+                cloud["horizon_url"],
+                user["username"],
+                user["password"],
+                project_id=sdk(who).current_project_id,
             )
-            assert switched.status_code == 302, switched.status_code
-            sessions[who] = session
         return sessions[who]
 
     yield login

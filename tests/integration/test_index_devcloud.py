@@ -102,13 +102,19 @@ def test_a_deprecation_through_the_dashboard_shows_at_once(cloud, horizon, famil
     assert family["old"] in lifecycle.text
 
 
-def test_one_build_of_a_scope_at_a_time_across_workers(cloud):
+def test_one_build_of_a_scope_at_a_time_across_workers(cloud, sdk):
     store = cloud_store(cloud)
     before = list(store.read("history") or [])
     skipped_before = store.cache.get(store.key + ":skipped") or 0
     user = cloud["users"]["admin"]
     sessions = [
-        horizon_login(cloud["horizon_url"], user["username"], user["password"]) for _ in range(6)
+        horizon_login(
+            cloud["horizon_url"],
+            user["username"],
+            user["password"],
+            project_id=sdk("admin").current_project_id,
+        )
+        for _ in range(6)
     ]
     start = threading.Barrier(len(sessions))
     answers = []
@@ -145,9 +151,14 @@ def test_one_build_of_a_scope_at_a_time_across_workers(cloud):
     assert skipped > 0, "requests arrived while a build ran and did not start another"
 
 
-def test_the_index_cache_down_lists_live_with_the_warning(cloud):
+def test_the_index_cache_down_lists_live_with_the_warning(cloud, sdk):
     user = cloud["users"]["admin"]
-    session = horizon_login(cloud["horizon_url"], user["username"], user["password"])
+    session = horizon_login(
+        cloud["horizon_url"],
+        user["username"],
+        user["password"],
+        project_id=sdk("admin").current_project_id,
+    )
     try:
         with service_down("memcached-index"):
             for path in INDEXED_PANELS:

@@ -68,13 +68,16 @@ def client_roles(count):
     return [roles[index % len(roles)] for index in range(count)]
 
 
-def test_twenty_clients_for_sixty_seconds(cloud):
+def test_twenty_clients_for_sixty_seconds(cloud, sdk):
     wait_until_quiet()
     base = cloud["horizon_url"].rstrip("/")
     sessions = []
     for who in client_roles(CLIENTS):
         user = cloud["users"][who]
-        sessions.append((who, horizon_login(base, user["username"], user["password"])))
+        session = horizon_login(
+            base, user["username"], user["password"], project_id=sdk(who).current_project_id
+        )
+        sessions.append((who, session))
     timings = defaultdict(list)
     errors = []
     lock = threading.Lock()
@@ -188,7 +191,9 @@ def edit_rounds(cloud, sdk, second_admin, image_id, rounds, *, simultaneous):
     base = cloud["horizon_url"].rstrip("/")
     user = cloud["users"]["admin"]
     sessions = (
-        horizon_login(base, user["username"], user["password"]),
+        horizon_login(
+            base, user["username"], user["password"], project_id=sdk("admin").current_project_id
+        ),
         horizon_login(base, second_admin["username"], second_admin["password"]),
     )
     path = "/admin/image_lifecycle/%s/metadata/" % image_id

@@ -81,7 +81,12 @@ def admin_session(cloud, sdk):
     """The admin logged in to Horizon, in project admin (where its admin role is: a login
     picks the first project, and the admin may be a member of others, as of the bench's)."""
     user = cloud["users"]["admin"]
-    session = horizon_login(cloud["horizon_url"], user["username"], user["password"])
+    session = horizon_login(
+        cloud["horizon_url"],
+        user["username"],
+        user["password"],
+        project_id=sdk("admin").current_project_id,
+    )
     switched = session.get(
         url(cloud, "/auth/switch/%s/" % sdk("admin").current_project_id), timeout=120
     )
