@@ -405,7 +405,7 @@ def refresh(
         "images": getattr(meta, "images", None),
     }
     log(
-        "%s: %s build in %.1f s (seen done after %.1f s), %d API requests, "
+        "%s: %s build in %.1f s (seen done after %.1f s), %d API requests (%s), "
         "Horizon worker peak %s MiB"
         % (
             label,
@@ -413,6 +413,7 @@ def refresh(
             figures["seconds"],
             wall,
             sum(stats["requests"].values()),
+            ", ".join("%s %d" % item for item in sorted(stats["requests"].items())),
             figures["horizon_worker_peak_mib"],
         )
     )

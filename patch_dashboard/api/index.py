@@ -23,9 +23,10 @@ A full build writes every item under one new generation. An incremental refresh
 place, a deleted one as a hole, ``None``, a new one at the end) and ``meta`` maps the others to
 where they already are; the next full build puts the rows back in the table's order.
 
-Rows are :class:`~patch_dashboard.api.instance_rows.InstanceRow` (with their assessment)
-and :class:`~patch_dashboard.api.image_rows.ImageRow`, so their words are still chosen when
-they are shown, in the language of the request.
+Rows are :class:`~patch_dashboard.api.instance_rows.InstanceRow` (with its server record and
+the facts its reasons are worded from, not the assessment it came from) and
+:class:`~patch_dashboard.api.image_rows.ImageRow`, so their words are still chosen when they
+are shown, in the language of the request.
 """
 
 import bisect

@@ -753,3 +753,20 @@ class IndexedImpactTests(LifecycleTestCase):
         self.assertEqual([item.server.name for item in impact.instances], ["web-2"])
         self.assertEqual(impact.instances[0].target_image.name, "Ubuntu 24.04")
         self.assertContains(response, "1 instance in 1 project runs these images.")
+
+    @helpers.create_mocks({**MOCKS, api.keystone: ["tenant_list", "keystoneclient"]})
+    def test_the_core_failing_on_the_index_servers_says_so_and_sends_back(self):
+        """The index's servers are assessed against the images listed now; should the core
+        fail on them, the dialog is not shown half-right: back to the table, with why."""
+        self.serve()
+        self.assertEqual(self.client.get(INDEX_URL).status_code, 200)  # builds the index
+        with mock.patch(
+            "patch_dashboard.content.image_lifecycle.views.InstanceAssessor.__call__",
+            side_effect=ValueError("x" * 10_000),
+        ):
+            response = self.client.get(form_url(DEPRECATE_URL, "ubuntu-old"))
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(response["Location"], INDEX_URL)
+        shown = self.messages_shown(response)
+        self.assertIn("Unable to assess the patch state of the images and instances.", shown)
+        self.assertNotIn("x" * 100, " ".join(shown))
