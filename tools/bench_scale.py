@@ -908,24 +908,26 @@ def section(result: ScaleResult) -> tuple[list[str], list[str]]:
         if background and cloud is not None:
             # One cloud size cannot show growth; what grows with the cloud is a listing of
             # all of a service's rows: a refresh asks Nova for a small part of what the full
-            # build asked (a tenth at most) and Glance for one page of each of its two
-            # listings (visible, hidden), whatever the number of images.
+            # build asked (a tenth at most) and Glance for one page of each of its two image
+            # listings (visible, hidden), whatever the number of images; glanceclient reads
+            # the image schema besides when a listing returns images (its model).
             full = by_service(cloud["requests"])
             counts = [by_service(row["requests"]) for row in background]
+            listings = [row["requests"].get("glance images", 0) for row in background]
             summary.append(
                 "refresh requests do not grow with the cloud (Nova under a tenth of the full "
-                "build's %d, Glance 2 at most) at %s changes: %s (Nova %s; Glance %s)"
+                "build's %d, Glance image listings 2) at %s changes: %s (Nova %s; Glance %s, "
+                "of them image listings %s)"
                 % (
                     full["Nova"],
                     " / ".join(f"{row['changes']:,}" for row in background),
                     verdict(
-                        all(
-                            count["Nova"] * 10 < full["Nova"] and count["Glance"] <= 2
-                            for count in counts
-                        )
+                        all(count["Nova"] * 10 < full["Nova"] for count in counts)
+                        and all(listed <= 2 for listed in listings)
                     ),
                     " / ".join(str(count["Nova"]) for count in counts),
                     " / ".join(str(count["Glance"]) for count in counts),
+                    " / ".join(str(listed) for listed in listings),
                 )
             )
     if result.page_memory:

@@ -27,7 +27,10 @@ version, or lacks the records to merge into.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,6 +38,7 @@ from datetime import datetime, timedelta
 from patch_dashboard import conf
 from patch_dashboard.api import image_rows, instance_rows, inventory
 from patch_dashboard.api.index import (
+    CHUNK_ROWS,
     IMAGES,
     INSTANCES,
     Figures,
@@ -69,21 +73,38 @@ OVERLAP = timedelta(seconds=60)
 # the tables' order again (a project's, typically: a few hundred items); a larger one has
 # only the changed items written, the changed rows in their old place.
 RESORT_ROWS = 5000
+# The chunks of rows an increment reads are kept for its writes when there are at most this
+# many (about 30 MiB of rows in memory, measured); more are read once more, one at a time,
+# as they are written.
+KEEP_CHUNKS = 200
+
+
+def _few_chunks(positions) -> bool:
+    return len({position // CHUNK_ROWS for position in positions}) <= KEEP_CHUNKS
+
+
+# What an increment needs besides the rows, in two items: ``raw:servers``, read before the
+# listings (they need it) and written at every change, and ``raw:images``, the larger, read
+# while Nova and Glance answer and written only when an image or flavor changed.
+RAW_SERVERS = "raw:servers"
+RAW_IMAGES = "raw:images"
 
 
 @dataclass(frozen=True)
-class Raw:
-    """What an increment needs besides the rows, kept in the index's ``raw`` item."""
-
-    images: Sequence[ImageRecord]
-    flavors: Sequence[FlavorRecord]
-    signatures: Mapping[str, tuple]  # image id -> what rows show of its assessment
+class ServersRaw:
     usage: Mapping[str, Mapping[str, int]]  # image id -> project id -> servers on it
-    private_flavors_usable: bool = True
     # server id -> its root volume's image, of the boot-from-volume servers: Cinder is asked
     # only about a new one (a volume's image does not change under a server; a rebuild of a
     # volume-backed server, Nova 2.93, shows at the next full listing)
     volume_images: Mapping[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ImagesRaw:
+    images: Sequence[ImageRecord]
+    flavors: Sequence[FlavorRecord]
+    signatures: Mapping[str, tuple]  # image id -> what rows show of its assessment
+    private_flavors_usable: bool = True
 
 
 def signature(assessment: ImageAssessment, assessments: Mapping[str, ImageAssessment]) -> tuple:
@@ -113,19 +134,25 @@ def usage_of(servers: Sequence[ServerRecord]) -> dict[str, dict[str, int]]:
     return usage
 
 
-def raw_of(loaded: inventory.Inventory, *, private_flavors_usable: bool) -> Raw | None:
-    """The ``raw`` item of a full build (None when it is incomplete: no increment follows)."""
+def raw_of(
+    loaded: inventory.Inventory, *, private_flavors_usable: bool
+) -> dict[str, object] | None:
+    """The raw items of a full build (None when it is incomplete: no increment follows)."""
     if not loaded.complete or loaded.flavors is None:
         return None
     assessments = loaded.assessment.images
-    return Raw(
-        images=list(loaded.images or ()),
-        flavors=list(loaded.flavors),
-        signatures={key: signature(value, assessments) for key, value in assessments.items()},
-        usage=usage_of(loaded.servers or ()),
-        private_flavors_usable=private_flavors_usable,
-        volume_images=volume_images_of(loaded.servers or ()),
-    )
+    return {
+        RAW_SERVERS: ServersRaw(
+            usage=usage_of(loaded.servers or ()),
+            volume_images=volume_images_of(loaded.servers or ()),
+        ),
+        RAW_IMAGES: ImagesRaw(
+            images=list(loaded.images or ()),
+            flavors=list(loaded.flavors),
+            signatures={key: signature(value, assessments) for key, value in assessments.items()},
+            private_flavors_usable=private_flavors_usable,
+        ),
+    }
 
 
 def volume_images_of(servers) -> dict[str, str | None]:
@@ -134,7 +161,9 @@ def volume_images_of(servers) -> dict[str, str | None]:
 
 def usable(index: Index | None, now: datetime) -> bool:
     """Whether the next refresh of ``index`` may be an increment."""
-    if index is None or not index.meta.complete or not index.has("raw"):
+    if index is None or not index.meta.complete:
+        return False
+    if not (index.has(RAW_SERVERS) and index.has(RAW_IMAGES)):
         return False
     meta: IndexMeta = index.meta
     if meta.listed_at is None or meta.resynced_at is None:
@@ -186,9 +215,12 @@ class _Tally:
         )
 
 
-def _listings(request, since: str, *, all_projects: bool, volume_images, whole_images: bool):
-    """What changed since ``since``: servers (deleted ones too), images, and the flavors;
-    a failed call raises (the last index stays, the page shows the error)."""
+def _listings(
+    request, last: Index, since: str, *, all_projects: bool, volume_images, whole_images: bool
+):
+    """What changed since ``since``: servers (deleted ones too), images, and the flavors,
+    and meanwhile the ``raw:images`` item of ``last`` is read; a failed call raises (the last
+    index stays, the page shows the error)."""
 
     def call(name, **kwargs):
         function, message = inventory.SERVICE_CALLS[name]
@@ -203,6 +235,7 @@ def _listings(request, since: str, *, all_projects: bool, volume_images, whole_i
         ),
         call("images", updated_since=None if whole_images else since),
         call("flavors"),
+        (last.item, [RAW_IMAGES]),
     )
 
 
@@ -210,29 +243,81 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def refresh(
+class _Clock:
+    """How long each step of a refresh took (logged: where an operator's seconds go)."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.perf_counter()
+        self.laps: list[tuple[str, float]] = []
+
+    def lap(self, what: str) -> None:
+        now = time.perf_counter()
+        self.laps.append((what, now - self.last))
+        self.last = now
+
+    def __str__(self) -> str:
+        return ", ".join("%s %.2f s" % lap for lap in self.laps)
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector paused while an increment runs. It unpickles some
+    200,000 objects (the image records, their signatures, the projects' usage), enough to
+    set off a full collection over the Horizon worker's whole heap, half a second and more
+    of a refresh that takes one or two; what the increment leaves is freed by reference
+    counting, and the collector runs again as soon as it is done (a few seconds at most)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def refresh(request, store: IndexStore, last: Index, **arguments) -> IndexMeta:
+    """Bring ``last`` up to date (see the module's docstring and :func:`_refresh`); returns
+    the new meta."""
+    clock = _Clock()
+    with _collector_paused():
+        meta = _refresh(request, store, last, clock=clock, **arguments)
+    clock.lap("written")
+    LOG.info(
+        "patch_dashboard: index of %s refreshed from what changed, %d rows written in %.2f s (%s)",
+        last.meta.scope,
+        meta.changed,
+        clock.last - clock.started,
+        clock,
+    )
+    return meta
+
+
+def _refresh(
     request,
     store: IndexStore,
     last: Index,
     *,
+    clock: _Clock,
     started: datetime,
     epoch: str | None,
     all_projects: bool,
     project_names: Mapping[str, str],
     whole_images: bool = False,
 ) -> IndexMeta:
-    """Bring ``last`` up to date (see the module's docstring); returns the new meta.
-    ``whole_images``: list every image, not only those changed (Refresh): an image deleted
-    since leaves the index, the rows of the servers on it say so."""
-    raw: Raw = last.item("raw")
+    """Bring ``last`` up to date; returns the new meta. ``whole_images``: list every image,
+    not only those changed (Refresh): an image deleted since leaves the index, the rows of
+    the servers on it say so."""
+    servers_raw: ServersRaw = last.item(RAW_SERVERS)
     since = _iso(last.meta.listed_at - OVERLAP)
-    changed_servers, changed_images, flavors = _listings(
+    changed_servers, changed_images, flavors, raw = _listings(
         request,
+        last,
         since,
         all_projects=all_projects,
-        volume_images=raw.volume_images,
+        volume_images=servers_raw.volume_images,
         whole_images=whole_images,
     )
+    clock.lap("listings")
 
     table = last.table(INSTANCES)
     replaced: dict[int, ServerRecord | None] = {}
@@ -252,8 +337,9 @@ def refresh(
     records.update((image.id, image) for image in changed_images)
 
     # The rows of the changed servers, before: what they counted.
-    before = dict(zip(sorted(replaced), table.rows_at(sorted(replaced), keep=False), strict=True))
-    usage = {key: dict(value) for key, value in raw.usage.items()}
+    keep = _few_chunks(replaced)
+    before = dict(zip(sorted(replaced), table.rows_at(sorted(replaced), keep=keep), strict=True))
+    usage = {key: dict(value) for key, value in servers_raw.usage.items()}
     touched_images: set[str] = set()
 
     def count(server: ServerRecord, sign: int) -> None:
@@ -285,6 +371,7 @@ def refresh(
         private_flavors_usable=raw.private_flavors_usable,
     )
     signatures = {key: signature(value, assessments) for key, value in assessments.items()}
+    clock.lap("images assessed")
     changed = {key for key, value in signatures.items() if raw.signatures.get(key) != value}
     changed |= set(raw.signatures) - set(signatures)
 
@@ -298,7 +385,8 @@ def refresh(
         for image_id in changed:
             affected.update(image_filter.get(image_id, ()))
     unread = sorted(affected - set(before))
-    old_rows = dict(zip(unread, table.rows_at(unread, keep=False), strict=True))
+    keep = _few_chunks(affected)
+    old_rows = dict(zip(unread, table.rows_at(unread, keep=keep), strict=True))
     old_rows.update((position, before[position]) for position in affected if position in before)
     tally = _Tally.of(last.figures().compliance)
 
@@ -317,6 +405,7 @@ def refresh(
         server = replaced.get(position, old.server)
         instance_patch.replaced[position] = None if server is None else row_of(server)
     instance_patch.appended = [row_of(server) for server in appended.values()]
+    clock.lap("rows assessed")
 
     image_patch = _image_patch(
         last,
@@ -326,6 +415,7 @@ def refresh(
         changed | touched_images,
         all_projects=all_projects,
     )
+    clock.lap("image rows")
     old_figures = last.figures()
     compliance = tally.summary()
     figures = Figures(
@@ -335,24 +425,25 @@ def refresh(
         image_families={value.family.key: value.family.label for value in assessments.values()},
         image_states=_states(assessments),
     )
-    volume_images = dict(raw.volume_images)
+    volume_images = dict(servers_raw.volume_images)
     for server in changed_servers:
         volume_images.pop(server.id, None)
         if server.boot_from_volume and server.status.upper() not in GONE_STATUSES:
             volume_images[server.id] = server.volume_image_id
-    new_raw = Raw(
-        images=list(records.values()),
-        flavors=list(flavors),
-        signatures=signatures,
-        usage=usage,
-        private_flavors_usable=raw.private_flavors_usable,
-        volume_images=volume_images,
-    )
+    raw_items: dict[str, object] = {
+        RAW_SERVERS: ServersRaw(usage, volume_images),
+        RAW_IMAGES: ImagesRaw(
+            images=list(records.values()),
+            flavors=list(flavors),
+            signatures=signatures,
+            private_flavors_usable=raw.private_flavors_usable,
+        ),
+    }
     changed_rows = sum(
         len(patch.replaced) + len(patch.appended) for patch in (instance_patch, image_patch)
     )
     common = {
-        "raw": new_raw,
+        "raw_items": raw_items,
         "built_at": started,
         "servers": compliance.overall.total,
         "images": len(records),
@@ -379,6 +470,8 @@ def refresh(
             changed=changed_rows,
             **common,
         )
+    if raw_items[RAW_IMAGES] == raw:  # written again only when an image or a flavor changed
+        del raw_items[RAW_IMAGES]
     patches = {INSTANCES.name: instance_patch, IMAGES.name: image_patch}
     return patch_index(store, last, patches=patches, figures=figures, **common)
 
@@ -456,4 +549,4 @@ def _image_patch(
     return patch
 
 
-__all__ = ["OVERLAP", "Raw", "raw_of", "refresh", "usable"]
+__all__ = ["OVERLAP", "RAW_IMAGES", "RAW_SERVERS", "raw_of", "refresh", "usable"]

@@ -11,8 +11,9 @@ match. An index holds exactly that, built from one listing per service:
   search is active; ``filter:<name>``, for each value of a filter (project, state, family,
   image, outdated; ``live``: every row), the positions of its rows (sorted ``array('I')``);
   ``ids:<b>``, row id -> position, in buckets by a hash of the id (Prev/Next markers);
-- ``raw``: what an incremental refresh needs besides the rows (:mod:`.increment`): the image
-  and flavor records, the image assessments' signatures, which projects run which image;
+- ``raw:servers``, ``raw:images``: what an incremental refresh needs besides the rows
+  (:mod:`.increment`): which projects run which image, the boot volumes' images; the image
+  and flavor records, the image assessments' signatures;
 - ``meta``: when it was built, from how many servers and images, whether every service
   answered, which generation each item above is stored under, and how the refresh was done.
   Written last: a reader sees one index whole, never a mix (each item is a value of
@@ -43,7 +44,7 @@ from patch_dashboard.api.index_store import IndexStore, Written
 from patch_dashboard.lifecycle import ComplianceSummary
 
 CHUNK_ROWS = 100  # a page of 100 reads one or two chunks; 100 changes rewrite ~100 of 1,000
-IDS_PER_BUCKET = 2000
+IDS_PER_BUCKET = 500  # a page reads one for its marker; 100 changes rewrite up to 100
 REPLACED_SECONDS = 300  # how long a replaced item stays readable
 LIVE = "live"  # the filter whose one value ("1") lists every row
 
@@ -204,7 +205,7 @@ def write_index(
     images: int,
     complete: bool,
     epoch: str | None = None,
-    raw: object | None = None,
+    raw_items: Mapping[str, object] | None = None,
     listed_at: datetime | None = None,
     resynced_at: datetime | None = None,
     kind: str = "full",
@@ -219,8 +220,7 @@ def write_index(
             tables.get(INSTANCES.name, ()), tables.get(IMAGES.name, ()), compliance
         )
     }
-    if raw is not None:
-        items["raw"] = raw
+    items.update(raw_items or {})
     for spec in TABLES:
         items.update(table_items(spec, tables.get(spec.name, ())))
     previous = Index.open(store)
@@ -368,7 +368,7 @@ def patch_index(
     *,
     patches: Mapping[str, TablePatch],
     figures: Figures,
-    raw: object,
+    raw_items: Mapping[str, object],
     built_at: datetime,
     servers: int,
     images: int,
@@ -378,7 +378,7 @@ def patch_index(
 ) -> IndexMeta:
     """Store ``index`` with ``patches`` applied (an incremental refresh): only the items that
     changed are written; returns the new meta."""
-    items: list[Iterable[tuple[str, object]]] = [[("figures", figures), ("raw", raw)]]
+    items: list[Iterable[tuple[str, object]]] = [[("figures", figures), *raw_items.items()]]
     counts = dict(index.meta.counts)
     slots = dict(index.meta.slots)
     changed = 0

@@ -173,7 +173,7 @@ def _full_build(request, store, scope, started, at_epoch, names, all_projects) -
         images=len(loaded.images or ()),
         complete=loaded.complete,
         epoch=at_epoch,
-        raw=increment.raw_of(
+        raw_items=increment.raw_of(
             loaded, private_flavors_usable=compute.private_flavors_usable(request)
         ),
         listed_at=started,

@@ -297,6 +297,28 @@ class IncrementTests(AdminTestCase):
         self.assert_same_index(after, self.build("two"))
 
     @helpers.create_mocks(MOCKS)
+    def test_the_image_records_are_written_again_only_when_an_image_changed(self):
+        """raw:images, the larger of the raw items (every image record), stays where it is
+        when only servers changed; an image change writes it again."""
+        cloud = self.fake()
+        first = self.build("one")
+        cloud.change_servers(5)
+        servers_only = self.build("one")
+        self.assertEqual(servers_only.meta.kind, "incremental")
+        keys = first.meta.keys, servers_only.meta.keys
+        self.assertNotEqual(keys[0][increment.RAW_SERVERS], keys[1][increment.RAW_SERVERS])
+        if self.in_place:  # a scope written whole writes every item
+            self.assertEqual(keys[0][increment.RAW_IMAGES], keys[1][increment.RAW_IMAGES])
+        deprecated = cloud.deprecate_image_in_use()
+        image_change = self.build("one")
+        self.assertNotEqual(
+            image_change.meta.keys[increment.RAW_IMAGES], keys[1][increment.RAW_IMAGES]
+        )
+        records = {image.id: image for image in image_change.item(increment.RAW_IMAGES).images}
+        self.assertEqual(records[deprecated].deprecation_state.value, "deprecated")
+        self.assert_same_index(image_change, self.build("two"))
+
+    @helpers.create_mocks(MOCKS)
     def test_a_project_whose_servers_are_all_deleted_leaves_the_figures(self):
         cloud = self.fake()
         first = self.build("one")
