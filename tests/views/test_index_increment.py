@@ -10,6 +10,7 @@ do (tests/integration/test_changes_since.py checks the real Nova).
 """
 
 import copy
+import gc
 import random
 import uuid
 from datetime import datetime, timezone
@@ -385,7 +386,17 @@ class IncrementTests(AdminTestCase):
         cloud.delete_servers(3)
         self.mock_server_list.side_effect = OSError("nova is down")
         store = IndexStore(epoch.index_cache(), "one")
-        indexed.build(self.request, store, "cloud", all_projects=True)
+        paused = []
+        listings = increment._listings
+
+        def listed(*args, **kwargs):
+            paused.append(not gc.isenabled())  # the collector waits while an increment runs
+            return listings(*args, **kwargs)
+
+        with mock.patch.object(increment, "_listings", side_effect=listed):
+            indexed.build(self.request, store, "cloud", all_projects=True)
+        self.assertEqual(paused, [True])
+        self.assertTrue(gc.isenabled())  # and runs again after it, a failed one too
         self.assertEqual(store.read("status")["error"], "Unable to retrieve instances.")
         kept = Index.open(store)
         self.assertEqual(kept.meta.generation, first.meta.generation)
