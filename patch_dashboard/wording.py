@@ -202,12 +202,6 @@ def ordered_reasons(reasons) -> list[OutdatedReason]:
     return [reason for reason in REASON_ORDER if reason in reasons]
 
 
-def reason_texts(instance: InstanceAssessment) -> list[str]:
-    """Why an instance is outdated, in a person's words, most severe first."""
-    facts = ReasonFacts.of(instance)
-    return [reason_text(reason, facts) for reason in ordered_reasons(instance.reasons)]
-
-
 # ---------------------------------------------------------------- images (long)
 
 

@@ -337,8 +337,7 @@ def _refresh(
     records.update((image.id, image) for image in changed_images)
 
     # The rows of the changed servers, before: what they counted.
-    keep = _few_chunks(replaced)
-    before = dict(zip(sorted(replaced), table.rows_at(sorted(replaced), keep=keep), strict=True))
+    before = table.rows_by_position(replaced, keep=_few_chunks(replaced))
     usage = {key: dict(value) for key, value in servers_raw.usage.items()}
     touched_images: set[str] = set()
 
@@ -384,10 +383,7 @@ def _refresh(
         image_filter = table.filter_values("image")
         for image_id in changed:
             affected.update(image_filter.get(image_id, ()))
-    unread = sorted(affected - set(before))
-    keep = _few_chunks(affected)
-    old_rows = dict(zip(unread, table.rows_at(unread, keep=keep), strict=True))
-    old_rows.update((position, before[position]) for position in affected if position in before)
+    old_rows = table.rows_by_position(affected, known=before, keep=_few_chunks(affected))
     tally = _Tally.of(last.figures().compliance)
 
     def row_of(server: ServerRecord) -> instance_rows.InstanceRow:

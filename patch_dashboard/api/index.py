@@ -275,13 +275,7 @@ def _patch_table(
     positions)."""
     table = index.table(spec)
     slots = table.slots()
-    unread = sorted(set(patch.replaced) - set(patch.before))
-    old_rows = dict(zip(unread, table.rows_at(unread, keep=False), strict=True))
-    old_rows.update(
-        (position, patch.before[position])
-        for position in patch.replaced
-        if position in patch.before
-    )
+    old_rows = table.rows_by_position(patch.replaced, known=patch.before, keep=False)
     changes = dict(patch.replaced)
     for offset, row in enumerate(patch.appended):
         changes[slots + offset] = row
@@ -533,6 +527,18 @@ class Table:
             for position in by_chunk[number]:
                 found[position] = chunk[position % CHUNK_ROWS]
         return [found[p] for p in wanted]
+
+    def rows_by_position(
+        self, positions: Iterable[int], *, known: Mapping[int, Any] | None = None, keep: bool = True
+    ) -> dict[int, Any]:
+        """Position -> row for ``positions``: from ``known`` (rows already read) where it has
+        them, the others read (:meth:`rows_at`)."""
+        known = known or {}
+        wanted = set(positions)
+        unread = sorted(wanted - set(known))
+        found = dict(zip(unread, self.rows_at(unread, keep=keep), strict=True))
+        found.update((position, known[position]) for position in wanted if position in known)
+        return found
 
     def all_rows(self) -> list[Any]:
         """Every row, in position order (an incremental refresh's holes left out)."""
